@@ -156,6 +156,14 @@ tg_err tg_key_save_private(const struct tg_key *k, const char *path,
 /* A new key holding only the public half (metadata kept). */
 tg_err tg_key_public(const struct tg_key *k, struct tg_key **out) TG_MUST_CHECK;
 
+/* Ed25519 keys from and to their RFC 8032 raw encodings: the 32-byte
+ * public key, or the 32-byte private seed. The seed written by
+ * tg_key_ed25519_raw is a secret: the caller wipes it (tg_wipe). */
+tg_err tg_key_from_ed25519_raw(const uint8_t raw[32], bool is_private,
+			       struct tg_key **out) TG_MUST_CHECK;
+tg_err tg_key_ed25519_raw(const struct tg_key *k, bool private_part,
+			  uint8_t out[32]) TG_MUST_CHECK;
+
 /* True when both keys have the same public part (constant-time for HMAC). */
 bool tg_key_equal_public(const struct tg_key *a, const struct tg_key *b);
 

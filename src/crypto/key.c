@@ -152,10 +152,47 @@ tg_err tg_key_wrap(EVP_PKEY *pkey, bool is_private, struct tg_key **out)
 	return TG_OK;
 }
 
+/*
+ * ROCA (CVE-2017-15361; Nemec et al., "The Return of Coppersmith's Attack",
+ * CCS 2017): Infineon's generator made primes k*M + (65537^a mod M) with M
+ * the product of the first primes, so for each small prime p of M, n mod p
+ * lies in the subgroup of (Z/pZ)* that 65537 generates. Every M of every
+ * key size has the primes up to 167 as factors; a sound modulus passes all
+ * of these tests with negligible probability.
+ */
+static bool rsa_roca_fingerprint(const BIGNUM *n)
+{
+	static const uint8_t primes[] = {
+		3,   5,   7,   11,  13,  17,  19,  23,  29,  31,  37,  41,  43,
+		47,  53,  59,  61,  67,  71,  73,  79,  83,  89,  97,  101, 103,
+		107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
+	};
+	size_t i;
+	for (i = 0; i < TG_ARRAY_LEN(primes); i++) {
+		BN_ULONG p = primes[i];
+		BN_ULONG rem = BN_mod_word(n, p);
+		BN_ULONG g = 65537 % p, x = 1;
+		bool in = false;
+		if (rem == (BN_ULONG)-1 || rem == 0)
+			return false;
+		do { /* walk the cyclic subgroup <g> */
+			if (x == rem) {
+				in = true;
+				break;
+			}
+			x = (x * g) % p;
+		} while (x != 1);
+		if (!in)
+			return false;
+	}
+	return true;
+}
+
 tg_err tg_key_validate(const struct tg_key *k, struct tg_diag *d)
 {
 	EVP_PKEY_CTX *ctx = NULL;
-	BIGNUM *e = NULL;
+	BIGNUM *e = NULL, *n = NULL;
+	int explicit_params = 0;
 	tg_err r = TG_E_KEY;
 
 	switch (k->type) {
@@ -174,10 +211,27 @@ tg_err tg_key_validate(const struct tg_key *k, struct tg_diag *d)
 			tg_diag_set(d, "RSA public exponent is not acceptable");
 			goto out;
 		}
+		if (!EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_RSA_N, &n) || !BN_is_odd(n) ||
+		    BN_cmp(e, n) >= 0) {
+			tg_diag_set(d, "RSA modulus is not acceptable");
+			goto out;
+		}
+		if (rsa_roca_fingerprint(n)) {
+			tg_diag_set(d, "RSA modulus has the ROCA fingerprint (CVE-2017-15361)");
+			goto out;
+		}
 		break;
 	case TG_KEY_EC_P256:
 	case TG_KEY_EC_P384:
 	case TG_KEY_EC_P521:
+		/* explicit curve parameters that merely match a named curve are
+		 * refused: they are how forged curves get in (CVE-2020-0601) */
+		if (EVP_PKEY_get_int_param(k->pkey, OSSL_PKEY_PARAM_EC_DECODED_FROM_EXPLICIT_PARAMS,
+					   &explicit_params) &&
+		    explicit_params) {
+			tg_diag_set(d, "EC key with explicit curve parameters (use a named curve)");
+			goto out;
+		}
 		ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
 		if (!ctx || EVP_PKEY_public_check(ctx) != 1) {
 			ERR_clear_error();
@@ -197,9 +251,21 @@ tg_err tg_key_validate(const struct tg_key *k, struct tg_diag *d)
 		tg_diag_set(d, "unsupported key type");
 		goto out;
 	}
+	/* a private key must be the private half of its own public key: a
+	 * corrupted or spliced file would otherwise sign under another key */
+	if (k->is_private && k->pkey) {
+		EVP_PKEY_CTX_free(ctx);
+		ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+		if (!ctx || EVP_PKEY_private_check(ctx) != 1 || EVP_PKEY_pairwise_check(ctx) != 1) {
+			tg_diag_set(d, "private key does not match its public key");
+			goto out;
+		}
+	}
 	r = TG_OK;
 out:
+	ERR_clear_error();
 	BN_free(e);
+	BN_free(n);
 	EVP_PKEY_CTX_free(ctx);
 	return r;
 }
@@ -536,6 +602,38 @@ out:
 	EVP_PKEY_free(pkey);
 	tg_buf_release(&der);
 	return r;
+}
+
+tg_err tg_key_from_ed25519_raw(const uint8_t raw[32], bool is_private, struct tg_key **out)
+{
+	EVP_PKEY *pkey = is_private
+				 ? EVP_PKEY_new_raw_private_key_ex(NULL, "ED25519", NULL, raw, 32)
+				 : EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL, raw, 32);
+	tg_err r;
+	if (!pkey) {
+		ERR_clear_error();
+		return TG_E_KEY;
+	}
+	r = tg_key_wrap(pkey, is_private, out);
+	if (r != TG_OK)
+		EVP_PKEY_free(pkey);
+	return r;
+}
+
+tg_err tg_key_ed25519_raw(const struct tg_key *k, bool private_part, uint8_t out[32])
+{
+	size_t len = 32;
+	int ok;
+	if (k->type != TG_KEY_ED25519 || (private_part && !k->is_private))
+		return TG_E_KEY;
+	ok = private_part ? EVP_PKEY_get_raw_private_key(k->pkey, out, &len)
+			  : EVP_PKEY_get_raw_public_key(k->pkey, out, &len);
+	if (!ok || len != 32) {
+		ERR_clear_error();
+		tg_wipe(out, 32);
+		return TG_E_CRYPTO;
+	}
+	return TG_OK;
 }
 
 bool tg_key_equal_public(const struct tg_key *a, const struct tg_key *b)
