@@ -64,14 +64,16 @@ static void *arena_alloc(struct tg_arena *a, size_t n, size_t align)
 
 	if (n == 0)
 		n = 1;
-	if (n > a->max || n > SIZE_MAX - ARENA_ALIGN)
+	/* chunk_new adds its header to n: keep that sum from wrapping. */
+	if (n > a->max || n > SIZE_MAX - ARENA_ALIGN - sizeof(struct tg_arena_chunk))
 		return NULL;
 
 	if (c) {
 		off = (c->off + align - 1) & ~(align - 1);
 		if (off <= c->size && c->size - off >= n) {
 			take = off - c->off + n;
-			if (a->used > a->max - take)
+			/* padding can make take exceed max even though n does not */
+			if (take > a->max || a->used > a->max - take)
 				return NULL;
 			c->off = off + n;
 			a->used += take;

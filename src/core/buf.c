@@ -52,9 +52,11 @@ static tg_err buf_grow(struct tg_buf *b, size_t n)
 {
 	size_t need, ncap;
 
-	if (n > b->max || b->len > b->max - n)
+	/* len + n == SIZE_MAX leaves no room for the NUL (possible only when
+	 * max is SIZE_MAX); refuse it rather than wrap need around. */
+	if (n > b->max || b->len > b->max - n || b->len + n == SIZE_MAX)
 		return TG_E_TOOBIG;
-	need = b->len + n + 1; /* cannot overflow: len + n <= max < SIZE_MAX */
+	need = b->len + n + 1; /* cannot overflow: len + n < SIZE_MAX */
 	if (need <= b->cap)
 		return TG_OK;
 	ncap = b->cap ? b->cap : 64;
@@ -66,10 +68,11 @@ static tg_err buf_grow(struct tg_buf *b, size_t n)
 		ncap *= 2;
 	}
 	/* Never allocate far beyond what the cap can ever use. */
-	if (ncap > b->max + 1)
+	if (b->max < SIZE_MAX && ncap > b->max + 1)
 		ncap = b->max + 1;
 	b->data = tg_xrealloc(b->data, ncap);
 	b->cap = ncap;
+	b->data[b->len] = '\0'; /* a fresh allocation must read as "" too */
 	return TG_OK;
 }
 

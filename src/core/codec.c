@@ -154,6 +154,7 @@ tg_err tg_b64_decode(struct tg_buf *out, const char *s, size_t n, enum tg_b64 v,
 		w = (uint32_t)b64_val(p[i], url) << 18 | (uint32_t)b64_val(p[i + 1], url) << 12;
 		if (w & 0xffff) {
 			tg_diag_at(d, 0, 0, i + 1, "non-zero unused bits in base64");
+			out->data[out->len] = '\0'; /* undo the bytes written past len */
 			return TG_E_ENCODING;
 		}
 		*o++ = (uint8_t)(w >> 16);
@@ -162,6 +163,7 @@ tg_err tg_b64_decode(struct tg_buf *out, const char *s, size_t n, enum tg_b64 v,
 		    (uint32_t)b64_val(p[i + 2], url) << 6;
 		if (w & 0xff) {
 			tg_diag_at(d, 0, 0, i + 2, "non-zero unused bits in base64");
+			out->data[out->len] = '\0'; /* undo the bytes written past len */
 			return TG_E_ENCODING;
 		}
 		*o++ = (uint8_t)(w >> 16);
@@ -190,7 +192,9 @@ tg_err tg_hex_encode(struct tg_buf *out, const void *p, size_t n)
 	size_t len;
 	if (!tg_size_mul(n, 2, &len))
 		return TG_E_TOOBIG;
-	o = tg_buf_reserve(out, len + 1);
+	/* reserve() keeps room for the NUL that tg_hex_encode_to writes, so
+	 * ask for len only: len + 1 would refuse exactly-fitting output. */
+	o = tg_buf_reserve(out, len);
 	if (!o)
 		return TG_E_TOOBIG;
 	tg_hex_encode_to((char *)o, p, n);

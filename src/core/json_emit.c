@@ -238,6 +238,53 @@ static tg_err es_format(struct tg_buf *out, bool neg, const char *d, int k, int 
 	return tg_buf_add(out, tmp, t);
 }
 
+/*
+ * sci holds the correctly rounded prec-digit form of x ("D.DDDe+XX"), which
+ * does not round-trip. The one other prec-digit decimal that might is its
+ * neighbour on the other side of x: next to a power of two the rounding
+ * interval of x is twice as wide above x as below, so the nearest decimal
+ * can fall outside while the next one up is inside (2^-1017 is
+ * 7.120236347223045e-307, not 7.1202363472230444e-307). Rewrites sci to
+ * that neighbour and returns 1 when it round-trips.
+ */
+static int other_neighbour(char *sci, size_t cap, double x, int prec)
+{
+	char d[20];
+	int n = 0, i, e;
+	char *ep;
+	d[n++] = sci[0];
+	for (ep = sci + 1; *ep && *ep != 'e'; ep++)
+		if (*ep != '.' && n < prec)
+			d[n++] = *ep;
+	if (*ep != 'e' || n != prec)
+		return 0;
+	e = (int)strtol(ep + 1, NULL, 10);
+	if (strtod(sci, NULL) < x) { /* one unit in the last place up */
+		for (i = n - 1; i >= 0 && d[i] == '9'; i--)
+			d[i] = '0';
+		if (i < 0) {
+			d[0] = '1'; /* 9.99 -> 10.0: keep prec digits, next exponent */
+			e++;
+		} else {
+			d[i]++;
+		}
+	} else { /* one unit down */
+		for (i = n - 1; i >= 0 && d[i] == '0'; i--)
+			d[i] = '9';
+		d[i]--; /* i >= 0: the leading digit is not 0 */
+		if (d[0] == '0') { /* 1.00 -> 0.99: one digit fewer */
+			memmove(d, d + 1, (size_t)--n);
+			e--;
+			if (n == 0)
+				return 0;
+		}
+	}
+	d[n] = '\0';
+	if (snprintf(sci, cap, "%c%s%se%+d", d[0], n > 1 ? "." : "", d + 1, e) >= (int)cap)
+		return 0;
+	return strtod(sci, NULL) == x;
+}
+
 tg_err tg_json_format_double(struct tg_buf *out, double x)
 {
 	char sci[40], digits[20];
@@ -253,12 +300,17 @@ tg_err tg_json_format_double(struct tg_buf *out, double x)
 	if (neg)
 		x = -x;
 	/* The shortest precision that round-trips; %e rounds correctly, so
-	 * the first hit is also the closest such decimal. */
+	 * the first hit is also the closest such decimal. When it misses and x
+	 * is a power of two, the other neighbour at the same precision may
+	 * still hit. */
 	for (prec = 1; prec <= 17; prec++) {
 		int len = snprintf(sci, sizeof(sci), "%.*e", prec - 1, x);
 		if (len < 0 || (size_t)len >= sizeof(sci))
 			return TG_E_INTERNAL;
 		if (strtod(sci, NULL) == x)
+			break;
+		/* only a power of two has a lopsided rounding interval */
+		if (frexp(x, &e) == 0.5 && other_neighbour(sci, sizeof(sci), x, prec))
 			break;
 	}
 	/* sci is "D.DDDDe[+-]XX" */

@@ -393,7 +393,7 @@ static tg_err parse_array(struct parser *P, const struct tg_json **out)
 static tg_err parse_object(struct parser *P, const struct tg_json **out)
 {
 	size_t base = P->mlen, dup_index = 0;
-	const struct tg_json *key, *val;
+	const struct tg_json *key = NULL, *val = NULL;
 	tg_err r;
 
 	P->i++;
