@@ -5,12 +5,14 @@
  */
 #include "crypto/crypto.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#include <openssl/modes.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
@@ -99,6 +101,86 @@ static const EVP_CIPHER *gcm_cipher(size_t keylen)
 	}
 }
 
+#define EVP_GCM_IV_MAX 128 /* the longest IV OpenSSL 3.0's GCM provider takes */
+
+/* AES on one block through EVP (ECB, no padding): the block function
+ * OpenSSL's GCM mode code runs on. */
+static void aes_block(const unsigned char in[16], unsigned char out[16], const void *key)
+{
+	int n = 0;
+	if (!EVP_EncryptUpdate((EVP_CIPHER_CTX *)key, out, &n, in, 16) || n != 16)
+		abort(); /* cannot happen for a set-up ECB context */
+}
+
+static const EVP_CIPHER *ecb_cipher(size_t keylen)
+{
+	switch (keylen) {
+	case 16:
+		return EVP_aes_128_ecb();
+	case 24:
+		return EVP_aes_192_ecb();
+	case 32:
+		return EVP_aes_256_ecb();
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * GCM with an IV longer than the EVP provider accepts (SP 800-38D allows
+ * up to 2^64 bits): OpenSSL's own GCM mode functions (modes.h, which
+ * derive J0 by GHASH for any IV length) over AES from EVP. Same
+ * conventions as gcm() below.
+ */
+static tg_err gcm_long_iv(int enc, const uint8_t *key, size_t keylen, const uint8_t *nonce,
+			  size_t noncelen, const void *aad, size_t aadlen, const uint8_t *in,
+			  size_t len, struct tg_buf *out)
+{
+	const EVP_CIPHER *ecb = ecb_cipher(keylen);
+	EVP_CIPHER_CTX *bc = NULL;
+	GCM128_CONTEXT *g = NULL;
+	size_t body = enc ? len : len - TG_AEAD_TAG_LEN, orig = out->len;
+	uint8_t *o;
+	tg_err r = TG_E_CRYPTO;
+
+	o = tg_buf_reserve(out, body + (enc ? TG_AEAD_TAG_LEN : 0));
+	if (!o)
+		return TG_E_TOOBIG;
+	bc = EVP_CIPHER_CTX_new();
+	if (!bc || !EVP_EncryptInit_ex(bc, ecb, NULL, key, NULL) ||
+	    !EVP_CIPHER_CTX_set_padding(bc, 0))
+		goto out;
+	g = CRYPTO_gcm128_new(bc, aes_block);
+	if (!g)
+		goto out;
+	CRYPTO_gcm128_setiv(g, nonce, noncelen);
+	if (aadlen && CRYPTO_gcm128_aad(g, aad, aadlen) != 0)
+		goto out;
+	if (enc) {
+		if (body && CRYPTO_gcm128_encrypt(g, in, o, body) != 0)
+			goto out;
+		CRYPTO_gcm128_tag(g, o + body, TG_AEAD_TAG_LEN);
+	} else {
+		if (body && CRYPTO_gcm128_decrypt(g, in, o, body) != 0)
+			goto out;
+		if (CRYPTO_gcm128_finish(g, in + body, TG_AEAD_TAG_LEN) != 0) {
+			OPENSSL_cleanse(o, body);
+			r = TG_E_VERIFY;
+			goto out;
+		}
+	}
+	tg_buf_commit(out, body + (enc ? TG_AEAD_TAG_LEN : 0));
+	r = TG_OK;
+out:
+	if (r != TG_OK) {
+		ERR_clear_error();
+		tg_buf_truncate(out, orig);
+	}
+	CRYPTO_gcm128_release(g);
+	EVP_CIPHER_CTX_free(bc);
+	return r;
+}
+
 /* One GCM pass; enc selects seal or open. For open, len includes the tag. */
 static tg_err gcm(int enc, const uint8_t *key, size_t keylen, const uint8_t *nonce,
 		  size_t noncelen, const void *aad, size_t aadlen, const uint8_t *in, size_t len,
@@ -122,6 +204,8 @@ static tg_err gcm(int enc, const uint8_t *key, size_t keylen, const uint8_t *non
 	}
 	if (body > INT32_MAX)
 		return TG_E_TOOBIG;
+	if (noncelen > EVP_GCM_IV_MAX)
+		return gcm_long_iv(enc, key, keylen, nonce, noncelen, aad, aadlen, in, len, out);
 	o = tg_buf_reserve(out, body + (enc ? TG_AEAD_TAG_LEN : 0));
 	if (!o)
 		return TG_E_TOOBIG;
