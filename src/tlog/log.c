@@ -27,11 +27,16 @@
 #define TILE_BYTES (TG_TLOG_TILE_WIDTH * 32)
 #define BUNDLE_MAX ((size_t)TG_TLOG_TILE_WIDTH * (TG_TLOG_ENTRY_MAX + 2))
 
+/* A tile read from disk with every level inside it computed: sub[0] holds
+ * the tile's hashes, sub[k][i] the root of its hashes [i*2^k, (i+1)*2^k). */
+#define CACHE_SLOTS 64
 struct tile_cache {
-	int level;
+	int level;                   /* -1: empty slot */
 	uint64_t index;
 	unsigned width;
-	uint8_t h[TG_TLOG_TILE_WIDTH][32];
+	uint8_t sub0[TG_TLOG_TILE_WIDTH][32];
+	uint8_t sub1[128][32], sub2[64][32], sub3[32][32];
+	uint8_t sub4[16][32], sub5[8][32], sub6[4][32], sub7[2][32];
 };
 
 struct tg_tlog {
@@ -47,7 +52,7 @@ struct tg_tlog {
 	unsigned edge_n[LEVELS];
 	struct tg_buf bundle;        /* rightmost entry bundle (length-prefixed entries) */
 	unsigned bundle_n;
-	struct tile_cache *cache;    /* last tile read from disk */
+	struct tile_cache *cache;    /* CACHE_SLOTS tiles read from disk */
 };
 
 /* ---- paths ---- */
@@ -152,19 +157,51 @@ static uint64_t edge_index(uint64_t size, unsigned level)
 	return size;
 }
 
-/* Reads tile (level, index) with at least `need` hashes: the full tile, or
- * the partial tile of the committed width. */
+static uint8_t (*cache_level(struct tile_cache *c, unsigned k))[32]
+{
+	switch (k) {
+	case 0:
+		return c->sub0;
+	case 1:
+		return c->sub1;
+	case 2:
+		return c->sub2;
+	case 3:
+		return c->sub3;
+	case 4:
+		return c->sub4;
+	case 5:
+		return c->sub5;
+	case 6:
+		return c->sub6;
+	default:
+		return c->sub7;
+	}
+}
+
+/* Reads tile (level, index) with at least `need` hashes (the full tile,
+ * or the partial tile of the committed width) into a cache slot and
+ * computes its inner levels. */
 static tg_err read_tile(struct tg_tlog *log, unsigned level, uint64_t index, unsigned need,
-			struct tg_diag *d)
+			struct tile_cache **slot, struct tg_diag *d)
 {
 	struct tg_buf path = TG_BUF_INIT(PATH_MAX);
 	struct tg_buf data = TG_BUF_INIT(TILE_BYTES);
-	struct tile_cache *c = log->cache;
-	unsigned width = TG_TLOG_TILE_WIDTH;
+	struct tile_cache *c;
+	unsigned width = TG_TLOG_TILE_WIDTH, k, i, n;
+	size_t s;
 	tg_err r;
 
-	if (c && c->level == (int)level && c->index == index && c->width >= need)
+	if (!log->cache) {
+		log->cache = tg_xcalloc(CACHE_SLOTS, sizeof(*log->cache));
+		for (s = 0; s < CACHE_SLOTS; s++)
+			log->cache[s].level = -1;
+	}
+	c = &log->cache[(index * 8 + level) % CACHE_SLOTS];
+	if (c->level == (int)level && c->index == index && c->width >= need) {
+		*slot = c;
 		return TG_OK;
+	}
 	if (index == edge_index(log->size, level))
 		width = edge_width(log->size, level);
 	if (width < need) {
@@ -190,12 +227,16 @@ static tg_err read_tile(struct tg_tlog *log, unsigned level, uint64_t index, uns
 		r = TG_E_PARSE;
 	}
 	if (r == TG_OK) {
-		if (!c)
-			c = log->cache = tg_xmalloc(sizeof(*c));
 		c->level = (int)level;
 		c->index = index;
 		c->width = width;
-		memcpy(c->h, data.data, data.len);
+		memcpy(c->sub0, data.data, data.len);
+		for (k = 1, n = width / 2; k < 8; k++, n /= 2) {
+			uint8_t(*lo)[32] = cache_level(c, k - 1), (*hi)[32] = cache_level(c, k);
+			for (i = 0; i < n; i++)
+				tg_tlog_node_hash(lo[2 * i], lo[2 * i + 1], hi[i]);
+		}
+		*slot = c;
 	}
 	tg_buf_release(&path);
 	tg_buf_release(&data);
@@ -222,10 +263,13 @@ static tg_err log_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32
 		hash_up(log->edge[L] + off, count, out);
 		return TG_OK;
 	}
-	r = read_tile(log, L, tile, off + count, NULL);
-	if (r != TG_OK)
-		return r;
-	hash_up(log->cache->h + off, count, out);
+	{
+		struct tile_cache *c = NULL;
+		r = read_tile(log, L, tile, off + count, &c, NULL);
+		if (r != TG_OK)
+			return r;
+		memcpy(out, cache_level(c, h)[off >> h], 32);
+	}
 	return TG_OK;
 }
 

@@ -5,6 +5,7 @@
  */
 #include "tlog/tlog.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,11 +23,24 @@
  * cannot fail; abort rather than return a hash that was never computed.
  */
 static EVP_MD *sha256_md;
-static __thread EVP_MD_CTX *sha256_ctx;
+static pthread_key_t ctx_key;
+static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
+
+static void ctx_free(void *p)
+{
+	EVP_MD_CTX_free(p);
+}
+
+static void ctx_key_init(void)
+{
+	if (pthread_key_create(&ctx_key, ctx_free) != 0)
+		abort();
+}
 
 static EVP_MD_CTX *hash_begin(void)
 {
 	EVP_MD *md = __atomic_load_n(&sha256_md, __ATOMIC_ACQUIRE);
+	EVP_MD_CTX *ctx;
 	if (!md) {
 		EVP_MD *expected = NULL;
 		md = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -38,11 +52,17 @@ static EVP_MD_CTX *hash_begin(void)
 			md = expected;
 		}
 	}
-	if (!sha256_ctx && !(sha256_ctx = EVP_MD_CTX_new()))
+	/* one context per thread, freed when the thread exits */
+	pthread_once(&ctx_once, ctx_key_init);
+	ctx = pthread_getspecific(ctx_key);
+	if (!ctx) {
+		ctx = EVP_MD_CTX_new();
+		if (!ctx || pthread_setspecific(ctx_key, ctx) != 0)
+			abort();
+	}
+	if (!EVP_DigestInit_ex2(ctx, md, NULL))
 		abort();
-	if (!EVP_DigestInit_ex2(sha256_ctx, md, NULL))
-		abort();
-	return sha256_ctx;
+	return ctx;
 }
 
 static void hash_end(EVP_MD_CTX *ctx, uint8_t out[32])

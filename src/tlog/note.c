@@ -371,15 +371,22 @@ tg_err tg_note_key_load(const char *path, const char *name, enum tg_note_alg alg
 		goto out;
 	}
 	if (b.len > 12 && memcmp(b.data, "PRIVATE+KEY+", 12) == 0) {
+		struct tg_note_key sk;
 		size_t n = b.len;
 		while (n && (b.data[n - 1] == '\n' || b.data[n - 1] == '\r'))
 			n--;
-		r = tg_note_skey_parse((const char *)b.data, n, out, d);
-		if (r == TG_OK && (alg != TG_NOTE_ED25519 || (name && strcmp(name, out->name)))) {
-			tg_note_key_release(out);
-			tg_diag_set(d, "key '%s' is a note signer key for '%s'", path, out->name);
+		memset(&sk, 0, sizeof(sk));
+		r = tg_note_skey_parse((const char *)b.data, n, &sk, d);
+		if (r == TG_OK && name && strcmp(name, sk.name) != 0) {
+			tg_diag_set(d, "key '%s' is a note signer key for '%s', not '%s'", path,
+				    sk.name, name);
 			r = TG_E_KEY;
 		}
+		/* The same seed may sign cosignatures (type 0x04): its key ID
+		 * then differs, as signed-note requires. */
+		if (r == TG_OK)
+			r = tg_note_key_from(sk.name, alg, sk.key, out, d);
+		tg_note_key_release(&sk);
 		goto out;
 	}
 	r = tg_key_from_pem((const char *)b.data, b.len, &key, d);

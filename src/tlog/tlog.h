@@ -284,6 +284,22 @@ tg_err tg_tlog_entry(const struct tg_tlog *log, uint64_t index, struct tg_buf *o
 /* Proofs from the stored tiles. */
 struct tg_tlog_nodes tg_tlog_nodes(struct tg_tlog *log);
 
+/*
+ * A sequencer: a thread that owns a log opened for appending and turns
+ * concurrent submissions into batches. tg_tlog_seq_submit blocks until
+ * the entry is durable (or the batch failed) and returns its index.
+ * A batch closes when it reaches max_batch entries or when the previous
+ * batch has finished, so latency stays at about one commit under load.
+ */
+struct tg_tlog_seq;
+tg_err tg_tlog_seq_start(struct tg_tlog *log, size_t max_batch, struct tg_tlog_seq **out) TG_MUST_CHECK;
+tg_err tg_tlog_seq_submit(struct tg_tlog_seq *s, const void *entry, size_t len,
+			  uint64_t *index) TG_MUST_CHECK;
+/* Stops the thread after the pending batch; does not close the log. */
+void tg_tlog_seq_stop(struct tg_tlog_seq *s);
+/* Batches committed and entries appended so far. */
+void tg_tlog_seq_stats(struct tg_tlog_seq *s, uint64_t *batches, uint64_t *entries);
+
 /* ------------------------------------------------------------------ */
 /* Witness (c2sp.org/tlog-witness semantics, local state)              */
 /* ------------------------------------------------------------------ */
