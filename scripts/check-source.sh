@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 banned='strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|sscanf|strncpy|alloca|system|popen|rand'
 status=0
-files=$(git ls-files '*.c' '*.h' 2>/dev/null || true)
+files=$(git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || true)
 [ -n "$files" ] || files=$(find src tests fuzz bench include tools -name '*.[ch]' 2>/dev/null)
 
 for f in $files; do

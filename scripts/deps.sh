@@ -5,7 +5,7 @@
 set -eu
 
 build="gcc make cmake pkg-config libssl-dev"
-check="$build openssl"
+check="$build openssl python3"
 demo="$build openssl"
 fuzz="$build clang libclang-rt-14-dev"
 bench="$build openssl jq python3 coreutils"

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cli.h - what the files of the `tollgate` command share: the command
+ * table entry, one handler and usage text per command (cmd_<noun>.c), and
+ * helpers for reading inputs, printing errors and mapping codes to exits.
+ */
+#ifndef TG_CLI_CLI_H
+#define TG_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+
+/* Exit codes (docs/cli.md); stable, other tools depend on them. */
+#define TG_EXIT_OK 0
+#define TG_EXIT_FAIL 1     /* verification failed or denied */
+#define TG_EXIT_USAGE 2    /* usage or input error */
+#define TG_EXIT_INTERNAL 3 /* internal error */
+
+struct tg_cli_cmd;
+
+/* A handler gets its own argv: argv[0] is the last word of the command
+ * ("canon", "digest"), options and operands follow. Returns an exit code. */
+typedef int (*tg_cli_fn)(const struct tg_cli_cmd *cmd, int argc, char **argv);
+
+struct tg_cli_cmd {
+	const char *name;    /* "digest" or "json canon" */
+	tg_cli_fn run;
+	const char *summary; /* one line for `tollgate --help` */
+	const char *usage;   /* the full text of `tollgate <command> --help` */
+};
+
+/* ---- the commands (one file per noun) ---- */
+
+int tg_cli_json_canon(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_json_canon_usage[];
+
+int tg_cli_digest(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_digest_usage[];
+
+int tg_cli_key_generate(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_key_generate_usage[];
+int tg_cli_key_public(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_key_public_usage[];
+
+struct tg_key;
+/* Loads the PEM key at path ("-": standard input), wiping the bytes read.
+ * Prints "tollgate: cannot load key 'x': ..." itself on failure. */
+tg_err tg_cli_load_key(const char *path, struct tg_key **out) TG_MUST_CHECK;
+/* A new reference to k whose kid is its RFC 7638 thumbprint (base64url),
+ * or to k itself when it has a kid: the kid `key public --format jwk`
+ * prints and `jwt sign` puts in the header. */
+tg_err tg_cli_key_with_thumbprint(struct tg_key *k, struct tg_key **out) TG_MUST_CHECK;
+
+int tg_cli_jwt_sign(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_jwt_sign_usage[];
+int tg_cli_jwt_verify(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_jwt_verify_usage[];
+
+int tg_cli_log_init(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_log_init_usage[];
+int tg_cli_log_add(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_log_add_usage[];
+int tg_cli_log_checkpoint(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_log_checkpoint_usage[];
+int tg_cli_log_prove(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_log_prove_usage[];
+int tg_cli_log_verify(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_log_verify_usage[];
+int tg_cli_log_verify_consistency(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_log_verify_consistency_usage[];
+int tg_cli_log_witness(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_log_witness_usage[];
+int tg_cli_log_vkey(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_log_vkey_usage[];
+
+/* ---- helpers (util.c) ---- */
+
+/* The one mapping from an error code to an exit code: 1 for failed
+ * verification or denial, 3 for internal and crypto failures, 2 for
+ * everything the user can fix (input, usage, files). */
+int tg_cli_exit_code(tg_err e);
+
+/* Prints "tollgate: <message>" and a newline on stderr. */
+void tg_cli_error(const char *fmt, ...) TG_PRINTF(1, 2);
+
+/* Prints "tollgate <command>: <message>", then a hint to run --help, on
+ * stderr; returns TG_EXIT_USAGE. */
+int tg_cli_usage_error(const struct tg_cli_cmd *cmd, const char *fmt, ...) TG_PRINTF(2, 3);
+
+/* Prints the usage text of cmd on stdout; returns TG_EXIT_OK. */
+int tg_cli_help(const struct tg_cli_cmd *cmd);
+
+/*
+ * Reports a getopt_long failure (the return value c, '?' or ':', for
+ * argv as parsed) as a usage error; returns TG_EXIT_USAGE. The option
+ * string must start with ':' so that a missing value is told apart.
+ */
+int tg_cli_bad_option(const struct tg_cli_cmd *cmd, int c, char **argv);
+
+/* True when path names standard input ("-"). */
+bool tg_cli_is_stdin(const char *path);
+
+/* How a path is named in messages: the path itself, "-" for stdin. */
+const char *tg_cli_name(const char *path);
+
+/*
+ * Reads all of path ("-": standard input) into out, which must be empty.
+ * A regular file is sized with fstat and read in one go; a pipe grows as
+ * bytes arrive. More than max bytes is TG_E_TOOBIG. d gets a message
+ * naming the file ("cannot read 'x': ..."). With wipe, every copy of the
+ * bytes that is dropped on the way is wiped (key files).
+ */
+tg_err tg_cli_read_file(const char *path, size_t max, bool wipe, struct tg_buf *out,
+			struct tg_diag *d) TG_MUST_CHECK;
+
+/* Writes n bytes to stdout and flushes; TG_E_IO with a message printed
+ * when it fails (closed pipe, full disk). */
+tg_err tg_cli_write(const void *p, size_t n) TG_MUST_CHECK;
+
+/* Parses a decimal integer in [min, max] (the whole string, no sign
+ * games beyond a leading '-'). TG_E_INVAL otherwise. */
+tg_err tg_cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out) TG_MUST_CHECK;
+
+#endif
