@@ -1,10 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # demo.sh BINARY - what tollgate can do today, end to end, in a temporary
-# directory: keys and their JWKs, an artifact digest checked against
-# sha256sum, a canonical (RFC 8785) in-toto statement about it, and a JWT
-# bound to that statement, verified, cross-checked with openssl, and
-# rejected once tampered with. Exits non-zero when any step misbehaves.
+# directory: keys and JWKs, an artifact digest, a canonical in-toto
+# statement, a JWT bound to it (tampering rejected), and both recorded in a
+# transparency log with proofs and a witness. Exits non-zero on any misstep.
 set -u
 
 bin=${1:?usage: demo.sh BINARY}
@@ -180,6 +179,62 @@ openssl genpkey -algorithm ed25519 -out stranger.pem 2>/dev/null || die "openssl
 run 0 "$TG" jwt sign --key stranger.pem --claims claims.json
 run 1 "$TG" jwt verify --jwks jwks.json "$(cat out.txt)"
 rejected 'unknown signer' 'no key|does not verify'
+
+# ---------------------------------------------------------------------
+step "transparency log: record the statement and the token, prove, witness, catch tampering"
+run 0 "$TG" log init --dir log --origin demo.tollgate.example/log
+vkey=$(cat out.txt)
+say "log created, verifier key: $vkey"
+printf '%s' "$jwt" >token.jwt
+run 0 "$TG" log add --dir log statement.jcs token.jwt
+sed 's/^/    added: /' out.txt
+[ "$(sed -n 1p out.txt)" = "0 sha256:$stmt_digest" ] || die "log add printed '$(sed -n 1p out.txt)'"
+run 0 "$TG" log checkpoint --dir log
+cp out.txt c2
+say "signed checkpoint: $(sed -n 1p c2) / size $(sed -n 2p c2) / root $(sed -n 3p c2)"
+run 0 "$TG" log prove --dir log --index 0
+cp out.txt statement.tlog-proof
+run 0 "$TG" log verify --vkey "$vkey" --proof statement.tlog-proof statement.jcs
+say "inclusion: $(cat out.txt)"
+printf '{"tampered":true}' >forged.json
+run 1 "$TG" log verify --vkey "$vkey" --proof statement.tlog-proof forged.json
+say "a different statement with the same proof: $(sed 's/^tollgate: //' err.txt)"
+run 0 "$TG" key generate --type ed25519 --out witness.pem
+run 0 "$TG" log vkey --key witness.pem --name witness.demo.example --cosignature
+wvkey=$(cat out.txt)
+: >none.proof
+run 0 "$TG" log witness --state wstate --key witness.pem --name witness.demo.example \
+	--log-vkey "$vkey" --checkpoint c2 --proof none.proof
+cat out.txt >>c2
+printf 'later build output' >later.bin
+run 0 "$TG" log add --dir log later.bin
+run 0 "$TG" log checkpoint --dir log
+cp out.txt c3
+run 0 "$TG" log prove --dir log --from 2 --to 3
+cp out.txt p23
+run 0 "$TG" log witness --state wstate --key witness.pem --name witness.demo.example \
+	--log-vkey "$vkey" --checkpoint c3 --proof p23
+cat out.txt >>c3
+say "witness cosigned size 2, then size 3 after checking the consistency proof"
+run 1 "$TG" log witness --state wstate --key witness.pem --name witness.demo.example \
+	--log-vkey "$vkey" --checkpoint c2 --proof none.proof
+say "rollback to size 2: $(sed "s/^tollgate: //" err.txt)"
+run 0 "$TG" log prove --dir log --index 2
+cat out.txt >later.tlog-proof
+tail -n 1 c3 >>later.tlog-proof
+run 0 "$TG" log verify --vkey "$vkey" --proof later.tlog-proof --witness "$wvkey" \
+	--min-witnesses 1 later.bin
+say "with a required witness cosignature: $(cat out.txt)"
+# an operator rewrites history: one byte of a stored leaf hash
+printf 'X' | dd of=log/tile/0/000.p/3 bs=1 seek=40 conv=notrunc 2>/dev/null
+run 0 "$TG" log prove --dir log --index 0
+cp out.txt rewritten.proof
+run 1 "$TG" log verify --vkey "$vkey" --proof rewritten.proof statement.jcs
+say "a leaf hash rewritten on disk: proofs no longer verify ($(sed 's/^tollgate: //' err.txt))"
+printf 'more' >more.bin
+run 2 "$TG" log add --dir log more.bin
+say "and the log refuses to grow: $(sed 's/^tollgate: //' err.txt)"
+[ -d log/tile ] && say "files a static web server can serve: $(cd log && find checkpoint tile -type f | sort | tr '\n' ' ')"
 
 printf '\ndemo: all %d steps ok\n' "$steps"
 exit 0

@@ -307,6 +307,102 @@ TEST(note_c2sp_vector)
 	tg_buf_release(&re);
 }
 
+/* Reads a JSON file into a; NULL when it cannot. */
+static const struct tg_json *load_json(struct tg_arena *a, const char *path)
+{
+	size_t len;
+	char *text = tg_test_read_file(path, &len);
+	const struct tg_json *v = NULL;
+	if (tg_json_parse(a, text, len, NULL, &v, NULL, NULL) != TG_OK)
+		v = NULL;
+	free(text);
+	return v;
+}
+
+/* Verifies the checkpoint of a Sigstore bundle with the key of the trusted
+ * root's log whose baseUrl ends with host; alg is the note signature type. */
+static void check_rekor_checkpoint(const char *dir, const char *root_file, const char *host,
+				   const char *key_name, enum tg_note_alg alg)
+{
+	char path[4096];
+	struct tg_arena a;
+	const struct tg_json *bundle, *root, *tlogs, *entries, *cp, *env;
+	struct tg_key *key = NULL;
+	struct tg_note_key nk;
+	struct tg_note note;
+	struct tg_buf der = TG_BUF_INIT(4096);
+	size_t i, nv = 0;
+	struct tg_diag d;
+
+	tg_diag_init(&d);
+	tg_arena_init(&a, 1 << 24);
+	snprintf(path, sizeof(path), "%s/bundle.sigstore.json", dir);
+	bundle = load_json(&a, path);
+	root = load_json(&a, root_file);
+	CHECK(bundle && root);
+	entries = tg_json_get(tg_json_get(bundle, "verificationMaterial"), "tlogEntries");
+	cp = tg_json_get(tg_json_get(entries && entries->u.a.len ? entries->u.a.items[0] : NULL,
+				     "inclusionProof"),
+			 "checkpoint");
+	env = tg_json_get(cp, "envelope");
+	CHECK(env && env->type == TG_JSON_STRING);
+	tlogs = tg_json_get(root, "tlogs");
+	for (i = 0; tlogs && i < tlogs->u.a.len && !key; i++) {
+		const char *url, *raw;
+		size_t ul, rl, hl = strlen(host);
+		const struct tg_json *t = tlogs->u.a.items[i];
+		if (tg_json_get_string(t, "baseUrl", &url, &ul) != TG_OK || ul < hl ||
+		    memcmp(url + ul - hl, host, hl) != 0)
+			continue;
+		if (tg_json_get_string(tg_json_get(t, "publicKey"), "rawBytes", &raw, &rl) == TG_OK &&
+		    tg_b64_decode(&der, raw, rl, TG_B64_STD, NULL) == TG_OK)
+			CHECK_OK(tg_key_from_der(der.data, der.len, false, &key, &d));
+	}
+	CHECK(key != NULL);
+	if (env && key) {
+		CHECK_OK(tg_note_key_from(key_name, alg, key, &nk, &d));
+		CHECK_OK(tg_note_parse(env->u.s.p, env->u.s.len, &note, &d));
+		CHECK_OK(tg_note_verify(&note, &nk, 1, NULL, &nv, NULL, &d));
+		CHECK(nv == 1);
+		/* one changed byte of the tree size: the signature fails */
+		{
+			char *bad = tg_xstrndup(env->u.s.p, env->u.s.len);
+			char *nl = strchr(bad, '\n');
+			struct tg_note bn;
+			nl[1] = nl[1] == '9' ? '8' : '9';
+			CHECK_OK(tg_note_parse(bad, env->u.s.len, &bn, &d));
+			CHECK_ERR(tg_note_verify(&bn, &nk, 1, NULL, NULL, NULL, &d), TG_E_VERIFY);
+			tg_note_release(&bn);
+			free(bad);
+		}
+		tg_note_release(&note);
+		tg_note_key_release(&nk);
+	}
+	tg_key_free(key);
+	tg_buf_release(&der);
+	tg_arena_release(&a);
+}
+
+/* Checkpoints signed by Sigstore's logs, from the conformance suite: Rekor
+ * v1 (ECDSA P-256 note signature, key ID = SHA-256 of the SPKI) and
+ * Rekor v2 (Ed25519). Independent signers, real keys. */
+TEST(note_sigstore_rekor_checkpoints)
+{
+	const char *base = tg_test_testdata("sigstore-conformance/trusted_root.public-good.json");
+	char root[4096], dir[4096], troot[4200];
+	if (!base)
+		return;
+	snprintf(root, sizeof(root), "%s", base);
+	snprintf(dir, sizeof(dir), "%.*s/bundle-verify/happy-path-v0.2",
+		 (int)(strlen(root) - strlen("/trusted_root.public-good.json")), root);
+	check_rekor_checkpoint(dir, root, "rekor.sigstore.dev", "rekor.sigstore.dev", TG_NOTE_ECDSA);
+	snprintf(dir, sizeof(dir), "%.*s/bundle-verify/rekor2-timestamp-without-embedded-cert",
+		 (int)(strlen(root) - strlen("/trusted_root.public-good.json")), root);
+	snprintf(troot, sizeof(troot), "%s/trusted_root.json", dir);
+	check_rekor_checkpoint(dir, troot, "log2025-alpha1.rekor.sigstage.dev",
+			       "log2025-alpha1.rekor.sigstage.dev", TG_NOTE_ED25519);
+}
+
 TEST(note_parse_rejects)
 {
 	static const char *bad[] = {
@@ -811,6 +907,7 @@ int main(void)
 	RUN(proofs_random_large_and_bitflips);
 	RUN(note_go_vector);
 	RUN(note_c2sp_vector);
+	RUN(note_sigstore_rekor_checkpoints);
 	RUN(note_parse_rejects);
 	RUN(log_tiles_layout_70000);
 	RUN(log_proofs_and_witness);
