@@ -403,6 +403,43 @@ TEST(note_sigstore_rekor_checkpoints)
 			       "log2025-alpha1.rekor.sigstage.dev", TG_NOTE_ED25519);
 }
 
+/* signed-note: verifiers must accept at least 16 signatures and ignore
+ * unknown keys (also one that shares the name but not the ID). */
+TEST(note_many_signatures)
+{
+	const char *text = "tollgate.test/many\n7\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
+	struct tg_buf note = TG_BUF_INIT(1 << 16);
+	struct tg_note_key known, other;
+	struct tg_key *k1 = NULL, *k2 = NULL;
+	struct tg_note parsed;
+	size_t i, nv = 0;
+
+	CHECK_OK(tg_key_generate(TG_KEY_ED25519, 0, &k1));
+	CHECK_OK(tg_key_generate(TG_KEY_ED25519, 0, &k2));
+	CHECK_OK(tg_note_key_from("tollgate.test/many", TG_NOTE_ED25519, k1, &known, NULL));
+	CHECK_OK(tg_buf_adds(&note, text));
+	CHECK_OK(tg_buf_addc(&note, '\n'));
+	/* 40 signatures by keys the verifier does not know, the same name included */
+	for (i = 0; i < 40; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), i % 2 ? "witness%zu.example" : "tollgate.test/many", i);
+		CHECK_OK(tg_note_key_from(name, i % 3 ? TG_NOTE_COSIG_V1 : TG_NOTE_ED25519, k2, &other,
+					  NULL));
+		CHECK_OK(tg_note_sign_line(&other, text, strlen(text), 1700000000 + i, &note));
+		tg_note_key_release(&other);
+	}
+	CHECK_OK(tg_note_sign_line(&known, text, strlen(text), 0, &note));
+	CHECK_OK(tg_note_parse((const char *)note.data, note.len, &parsed, NULL));
+	CHECK(parsed.nsigs == 41);
+	CHECK_OK(tg_note_verify(&parsed, &known, 1, NULL, &nv, NULL, NULL));
+	CHECK(nv == 1);
+	tg_note_release(&parsed);
+	tg_note_key_release(&known);
+	tg_key_free(k1);
+	tg_key_free(k2);
+	tg_buf_release(&note);
+}
+
 TEST(note_parse_rejects)
 {
 	static const char *bad[] = {
@@ -908,6 +945,7 @@ int main(void)
 	RUN(note_go_vector);
 	RUN(note_c2sp_vector);
 	RUN(note_sigstore_rekor_checkpoints);
+	RUN(note_many_signatures);
 	RUN(note_parse_rejects);
 	RUN(log_tiles_layout_70000);
 	RUN(log_proofs_and_witness);
