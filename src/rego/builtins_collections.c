@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * builtins_collections.c - Rego built-in functions of the collections group (see
+ * rego_builtin.h for the table format). Filled in group by group.
+ */
+#include "rego/rego_builtin.h"
+
+const struct tg_rego_builtin tg_rego_builtins_collections[] = {
+	{NULL, NULL, 0, NULL, NULL, 0},
+};

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * builtins_misc.c - Rego built-in functions of the misc group (see
+ * rego_builtin.h for the table format). Filled in group by group.
+ */
+#include "rego/rego_builtin.h"
+
+const struct tg_rego_builtin tg_rego_builtins_misc[] = {
+	{NULL, NULL, 0, NULL, NULL, 0},
+};
