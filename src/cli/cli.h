@@ -77,6 +77,9 @@ extern const char tg_cli_log_witness_usage[];
 int tg_cli_log_vkey(const struct tg_cli_cmd *cmd, int argc, char **argv);
 extern const char tg_cli_log_vkey_usage[];
 
+int tg_cli_verify(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_verify_usage[];
+
 /* ---- helpers (util.c) ---- */
 
 /* The one mapping from an error code to an exit code: 1 for failed

@@ -39,6 +39,8 @@ static const struct tg_cli_cmd commands[] = {
 	 "verify that a checkpoint extends an older one", tg_cli_log_verify_consistency_usage},
 	{"log witness", tg_cli_log_witness, "cosign a checkpoint consistent with what was witnessed",
 	 tg_cli_log_witness_usage},
+	{"verify", tg_cli_verify, "verify a Sigstore bundle for an artifact (offline)",
+	 tg_cli_verify_usage},
 	{"log vkey", tg_cli_log_vkey, "print the note verifier key of an Ed25519 key",
 	 tg_cli_log_vkey_usage},
 };

@@ -434,6 +434,12 @@ tg_err tg_x509_sans(const struct tg_x509 *c, struct tg_arena *a, const struct tg
 tg_err tg_x509_ext(const struct tg_x509 *c, const char *oid, bool *critical,
 		   struct tg_buf *value) TG_MUST_CHECK;
 
+/* Appends the DER TBSCertificate of c with the extension oid removed and
+ * re-encoded (what a CT log signs for a precertificate, RFC 6962 3.2).
+ * TG_E_NOTFOUND when c has no such extension. */
+tg_err tg_x509_tbs_without_ext(const struct tg_x509 *c, const char *oid,
+			       struct tg_buf *out) TG_MUST_CHECK;
+
 /* A template for a new certificate, built only from these validated
  * fields. Unset (zero/NULL) fields are left out. */
 struct tg_x509_ext_tmpl {
@@ -470,6 +476,24 @@ struct tg_x509_tmpl {
 tg_err tg_x509_build(const struct tg_x509_tmpl *t, const struct tg_key *subject_key,
 		     const struct tg_x509 *issuer, const struct tg_key *issuer_key,
 		     struct tg_x509 **out, struct tg_diag *d) TG_MUST_CHECK;
+
+/* ------------------------------------------------------------------ */
+/* RFC 3161 timestamps                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Verifies an RFC 3161 TimeStampResp (or a bare TimeStampToken) over
+ * data: status granted, the message imprint equals the hash of data (with
+ * the imprint's algorithm), the CMS signature verifies with the signer
+ * certificate (embedded, or taken from chain when the token omits it; ESS
+ * signing-certificate binding checked), and that certificate chains to
+ * chain's last certificate (a root; chain is leaf-most first) at the
+ * token's own genTime, with the critical timeStamping EKU. *gen_time gets
+ * the time. TG_E_VERIFY with the reason in d.
+ */
+tg_err tg_tsa_verify(const uint8_t *der, size_t n, const uint8_t *data, size_t len,
+		     const struct tg_x509 *const *chain, size_t nchain, struct tg_time *gen_time,
+		     struct tg_diag *d) TG_MUST_CHECK;
 
 #define TG_X509_VERIFY_NO_PURPOSE 0 /* no EKU requirement */
 /*

@@ -893,6 +893,41 @@ tg_err tg_x509_ext(const struct tg_x509 *c, const char *oid, bool *critical, str
 	return r;
 }
 
+tg_err tg_x509_tbs_without_ext(const struct tg_x509 *c, const char *oid, struct tg_buf *out)
+{
+	ASN1_OBJECT *o = oid_parse(oid);
+	X509 *dup = NULL;
+	unsigned char *der = NULL;
+	int i, len;
+	tg_err r = TG_E_NOTFOUND;
+
+	if (!o)
+		return TG_E_INVAL;
+	dup = X509_dup(c->x);
+	if (!dup) {
+		r = TG_E_CRYPTO;
+		goto out;
+	}
+	i = X509_get_ext_by_OBJ(dup, o, -1);
+	if (i < 0)
+		goto out;
+	X509_EXTENSION_free(X509_delete_ext(dup, i));
+	/* i2d_re_X509_tbs re-encodes the modified TBSCertificate (RFC 6962
+	 * 3.2: the precertificate TBS the log signed) */
+	len = i2d_re_X509_tbs(dup, &der);
+	if (len <= 0) {
+		r = TG_E_CRYPTO;
+		goto out;
+	}
+	r = tg_buf_add(out, der, (size_t)len);
+out:
+	ERR_clear_error();
+	OPENSSL_free(der);
+	X509_free(dup);
+	ASN1_OBJECT_free(o);
+	return r;
+}
+
 /* ------------------------------------------------------------------ */
 /* Builder                                                             */
 /* ------------------------------------------------------------------ */

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sign.h - keyless signing and its verification, Sigstore-compatible:
+ * trusted roots, bundles v0.1-v0.3, Rekor v1/v2 entries, RFC 3161
+ * timestamps, SCTs, DSSE and in-toto statements.
+ */
+#ifndef TG_SIGN_SIGN_H
+#define TG_SIGN_SIGN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "core/time.h"
+#include "crypto/crypto.h"
+
+#define TG_SIGN_MAX_DOC (16 * 1024 * 1024) /* bytes of a bundle or trusted root */
+
+/* ------------------------------------------------------------------ */
+/* Trusted root (sigstore protobuf-specs TrustedRoot, JSON form)       */
+/* ------------------------------------------------------------------ */
+
+/* A closed time interval; has_end false means open-ended. */
+struct tg_sign_validity {
+	struct tg_time start;
+	struct tg_time end;
+	bool has_end;
+};
+
+/* A transparency log or CT log: its key, key ID (logId) and validity. */
+struct tg_sign_log {
+	char *base_url;
+	char *origin;                  /* the checkpoint key name: base URL host */
+	struct tg_key *key;
+	uint8_t log_id[32];            /* logId.keyId */
+	size_t log_id_len;
+	struct tg_sign_validity valid;
+};
+
+/* A certificate authority (Fulcio) or timestamp authority. */
+struct tg_sign_ca {
+	char *uri;
+	struct tg_x509_list chain;     /* leaf-most first, root last */
+	struct tg_sign_validity valid;
+};
+
+struct tg_sign_trustroot {
+	struct tg_sign_log *tlogs;
+	size_t ntlogs;
+	struct tg_sign_log *ctlogs;
+	size_t nctlogs;
+	struct tg_sign_ca *cas;
+	size_t ncas;
+	struct tg_sign_ca *tsas;
+	size_t ntsas;
+};
+
+/* Parses a trusted_root.json (media type ...trustedroot+json;version=0.1
+ * or 0.2). Strict: a validity without start, a key that cannot be loaded,
+ * an empty chain are errors. */
+tg_err tg_sign_trustroot_parse(const char *json, size_t n, struct tg_sign_trustroot *out,
+			       struct tg_diag *d) TG_MUST_CHECK;
+tg_err tg_sign_trustroot_load(const char *path, struct tg_sign_trustroot *out,
+			      struct tg_diag *d) TG_MUST_CHECK;
+void tg_sign_trustroot_release(struct tg_sign_trustroot *t);
+/* True when t lies in the closed interval v. */
+bool tg_sign_validity_contains(const struct tg_sign_validity *v, struct tg_time t);
+
+/* ------------------------------------------------------------------ */
+/* Bundles (sigstore Bundle v0.1, v0.2, v0.3)                          */
+/* ------------------------------------------------------------------ */
+
+struct tg_sign_tlog_entry {
+	int64_t log_index;
+	uint8_t log_id[32];
+	size_t log_id_len;
+	char kind[32];                 /* "hashedrekord", "dsse", "intoto" */
+	char version[16];              /* "0.0.1", "0.0.2" */
+	int64_t integrated_time;       /* 0 when absent (Rekor v2) */
+	uint8_t *set;                  /* inclusionPromise.signedEntryTimestamp */
+	size_t set_len;
+	bool has_proof;
+	int64_t proof_index;
+	int64_t proof_tree_size;
+	uint8_t proof_root[32];
+	struct {
+		uint8_t h[64][32];
+		size_t n;
+	} proof;
+	char *checkpoint;              /* inclusionProof.checkpoint.envelope */
+	uint8_t *body;                 /* canonicalizedBody (decoded) */
+	size_t body_len;
+};
+
+struct tg_sign_bundle {
+	int minor;                     /* 1, 2 or 3 (v0.x) */
+	/* verification material: exactly one of these */
+	struct tg_x509_list certs;     /* certificate (v0.3) or x509CertificateChain */
+	char *key_hint;                /* publicKey.hint, for managed keys */
+	bool has_public_key;
+	struct tg_sign_tlog_entry *tlog;
+	size_t ntlog;
+	uint8_t **tsa;                 /* rfc3161Timestamps[].signedTimestamp (DER) */
+	size_t *tsa_len;
+	size_t ntsa;
+	/* content: a message signature or a DSSE envelope */
+	bool is_dsse;
+	enum tg_hash_alg digest_alg;   /* messageSignature.messageDigest */
+	uint8_t digest[64];
+	size_t digest_len;
+	uint8_t *signature;            /* messageSignature.signature, or the DSSE signature */
+	size_t signature_len;
+	char *payload_type;            /* DSSE */
+	uint8_t *payload;
+	size_t payload_len;
+	size_t dsse_nsigs;             /* DSSE signatures present (exactly 1 supported) */
+};
+
+/* Parses a bundle (JSON). Unknown media types and versions, malformed
+ * base64, negative indices, missing required members are errors. */
+tg_err tg_sign_bundle_parse(const char *json, size_t n, struct tg_sign_bundle *out,
+			    struct tg_diag *d) TG_MUST_CHECK;
+void tg_sign_bundle_release(struct tg_sign_bundle *b);
+
+/* DSSE PAE: "DSSEv1" SP len(type) SP type SP len(body) SP body. */
+tg_err tg_dsse_pae(const char *type, size_t tlen, const uint8_t *body, size_t blen,
+		   struct tg_buf *out) TG_MUST_CHECK;
+
+/* ------------------------------------------------------------------ */
+/* Verification (Sigstore client specification, offline)              */
+/* ------------------------------------------------------------------ */
+
+/* What must be true about the signer. */
+struct tg_sign_policy {
+	const char *identity;          /* exact SAN (URI or email), or NULL */
+	const char *identity_regex;    /* anchored POSIX ERE over the SAN, or NULL */
+	const char *issuer;            /* exact OIDC issuer (Fulcio OID), or NULL */
+	const struct tg_key *key;      /* managed key instead of a certificate, or NULL */
+	size_t tlog_threshold;         /* 0 = 1 */
+	size_t ctlog_threshold;        /* SCTs required when the root lists CT logs; 0 = 1 */
+	size_t tsa_threshold;          /* used only when there are timestamps */
+	struct tg_time now;            /* for "current time" checks of managed keys */
+};
+
+/* The artifact: its bytes or only its digest. */
+struct tg_sign_artifact {
+	const uint8_t *data;           /* NULL when only the digest is known */
+	size_t len;
+	enum tg_hash_alg alg;          /* with digest */
+	uint8_t digest[64];
+};
+
+/* The facts a successful verification establishes. */
+struct tg_sign_result {
+	char san[1024];                /* the certificate's identity */
+	char issuer[512];              /* Fulcio OIDC issuer */
+	struct tg_time signed_at;      /* earliest verified time (tlog or TSA) */
+	int64_t log_index;
+	char log_url[256];
+	char predicate_type[256];      /* DSSE in-toto statements */
+};
+
+/*
+ * Verifies bundle b for artifact a under trust root t and policy p, as the
+ * Sigstore client specification requires: verified times from the log
+ * (integrated time covered by a SET or by an inclusion proof's signed
+ * checkpoint) and/or RFC 3161 timestamps; the certificate chain to a CA
+ * valid at those times; SCTs; identity and issuer; log entries bound to
+ * the bundle's signature, digest and certificate; the signature over the
+ * artifact digest or the DSSE PAE; in-toto subjects containing the
+ * artifact digest. TG_E_VERIFY (or TG_E_PARSE for malformed material)
+ * with the precise reason in d.
+ */
+tg_err tg_sign_verify(const struct tg_sign_bundle *b, const struct tg_sign_artifact *a,
+		      const struct tg_sign_trustroot *t, const struct tg_sign_policy *p,
+		      struct tg_sign_result *res, struct tg_diag *d) TG_MUST_CHECK;
+
+#endif

@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * trustroot.c - Sigstore TrustedRoot documents: transparency logs, CT logs,
+ * certificate authorities and timestamp authorities with their validity.
+ */
+#include "sign/sign.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/codec.h"
+#include "core/fs.h"
+#include "core/mem.h"
+#include "sign/sign_internal.h"
+
+bool tg_sign_validity_contains(const struct tg_sign_validity *v, struct tg_time t)
+{
+	/* closed interval: start <= t <= end */
+	if (t.sec < v->start.sec || (t.sec == v->start.sec && t.nsec < v->start.nsec))
+		return false;
+	if (v->has_end &&
+	    (t.sec > v->end.sec || (t.sec == v->end.sec && t.nsec > v->end.nsec)))
+		return false;
+	return true;
+}
+
+tg_err tg_sign_validity_parse(const struct tg_json *vf, struct tg_sign_validity *out,
+			      struct tg_diag *d)
+{
+	const char *s;
+	size_t n;
+	tg_err r;
+
+	memset(out, 0, sizeof(*out));
+	if (!vf || vf->type != TG_JSON_OBJECT) {
+		tg_diag_set(d, "missing validFor");
+		return TG_E_PARSE;
+	}
+	r = tg_json_get_string(vf, "start", &s, &n);
+	if (r != TG_OK) {
+		tg_diag_set(d, "validFor has no start");
+		return TG_E_PARSE;
+	}
+	r = tg_time_parse(s, n, &out->start, d);
+	if (r != TG_OK)
+		return r;
+	r = tg_json_get_string(vf, "end", &s, &n);
+	if (r == TG_E_TYPE && tg_json_get(vf, "end")->type == TG_JSON_NULL)
+		r = TG_E_NOTFOUND; /* protobuf JSON: null is the default, absent */
+	if (r == TG_OK) {
+		r = tg_time_parse(s, n, &out->end, d);
+		if (r != TG_OK)
+			return r;
+		out->has_end = true;
+	} else if (r != TG_E_NOTFOUND) {
+		tg_diag_set(d, "validFor.end is not a string");
+		return TG_E_PARSE;
+	}
+	return TG_OK;
+}
+
+/*
+ * protobuf JSON bytes (proto3 JSON mapping): standard base64 with padding
+ * when written, but standard or URL-safe, padded or not, are accepted when
+ * read; line breaks are skipped as Go's decoder (the reference clients')
+ * does. Anything else is an error.
+ */
+tg_err tg_sign_pb_bytes(const char *s, size_t n, struct tg_buf *out)
+{
+	struct tg_buf clean = TG_BUF_INIT(n + 4);
+	bool url = false;
+	size_t i;
+	tg_err r;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '\n' || c == '\r')
+			continue;
+		if (c == '-' || c == '_')
+			url = true;
+		if (tg_buf_addc(&clean, (uint8_t)c) != TG_OK) {
+			tg_buf_release(&clean);
+			return TG_E_TOOBIG;
+		}
+	}
+	/* drop correct padding, then decode without it (the strict decoder
+	 * still rejects stray characters, bad lengths, non-zero unused bits) */
+	{
+		size_t pad = 0;
+		while (pad < clean.len && clean.data[clean.len - 1 - pad] == '=')
+			pad++;
+		if (pad && (pad > 2 || clean.len % 4 != 0 || (clean.len - pad) % 4 == 1 ||
+			    pad != (4 - (clean.len - pad) % 4) % 4)) {
+			tg_buf_release(&clean);
+			return TG_E_ENCODING;
+		}
+		clean.len -= pad;
+	}
+	r = tg_b64_decode(out, (const char *)clean.data, clean.len,
+			  url ? TG_B64_URL : TG_B64_STD_NOPAD, NULL);
+	tg_buf_release(&clean);
+	return r;
+}
+
+tg_err tg_sign_b64_member(const struct tg_json *o, const char *key, struct tg_buf *out,
+			  struct tg_diag *d)
+{
+	const char *s;
+	size_t n;
+	tg_err r = tg_json_get_string(o, key, &s, &n);
+	if (r != TG_OK) {
+		tg_diag_set(d, "missing or non-string '%s'", key);
+		return TG_E_PARSE;
+	}
+	r = tg_sign_pb_bytes(s, n, out);
+	if (r == TG_E_TOOBIG) {
+		tg_diag_set(d, "'%s' is too long", key);
+		return TG_E_PARSE;
+	}
+	if (r != TG_OK) {
+		tg_diag_set(d, "'%s' is not valid base64", key);
+		return TG_E_PARSE;
+	}
+	return TG_OK;
+}
+
+/* The authority (host and port) of a base URL: what Sigstore logs use as
+ * their checkpoint key name ("https://rekor.sigstore.dev" ->
+ * "rekor.sigstore.dev", "http://localhost:8000" -> "localhost:8000"). */
+static char *url_host(const char *url, size_t n)
+{
+	const char *p = url, *end = url + n, *q;
+	const char *scheme = memmem(url, n, "://", 3);
+	if (scheme)
+		p = scheme + 3;
+	for (q = p; q < end && *q != '/'; q++)
+		;
+	return tg_xstrndup(p, (size_t)(q - p));
+}
+
+static void log_release(struct tg_sign_log *l)
+{
+	free(l->base_url);
+	free(l->origin);
+	tg_key_free(l->key);
+}
+
+static tg_err parse_log(const struct tg_json *o, struct tg_sign_log *out, struct tg_diag *d)
+{
+	struct tg_buf der = TG_BUF_INIT(64 * 1024), id = TG_BUF_INIT(128);
+	const struct tg_json *pk = tg_json_get(o, "publicKey");
+	const char *url = "";
+	size_t ul = 0;
+	tg_err r;
+
+	memset(out, 0, sizeof(*out));
+	if (tg_json_get_string(o, "baseUrl", &url, &ul) != TG_OK) {
+		url = "";
+		ul = 0;
+	}
+	out->base_url = tg_xstrndup(url, ul);
+	out->origin = url_host(url, ul);
+	if (!pk || pk->type != TG_JSON_OBJECT) {
+		tg_diag_set(d, "log '%s' has no publicKey", out->base_url);
+		r = TG_E_PARSE;
+		goto out;
+	}
+	r = tg_sign_b64_member(pk, "rawBytes", &der, d);
+	if (r == TG_OK)
+		r = tg_key_from_der(der.data, der.len, false, &out->key, d);
+	if (r != TG_OK) {
+		tg_diag_prefix(d, "log '%s': bad public key", out->base_url);
+		goto out;
+	}
+	r = tg_sign_validity_parse(tg_json_get(pk, "validFor"), &out->valid, d);
+	if (r != TG_OK) {
+		tg_diag_prefix(d, "log '%s'", out->base_url);
+		goto out;
+	}
+	r = tg_sign_b64_member(tg_json_get(o, "logId"), "keyId", &id, d);
+	if (r == TG_OK && (id.len == 0 || id.len > sizeof(out->log_id))) {
+		tg_diag_set(d, "log '%s': logId must be 1..32 bytes", out->base_url);
+		r = TG_E_PARSE;
+	}
+	if (r != TG_OK)
+		goto out;
+	memcpy(out->log_id, id.data, id.len);
+	out->log_id_len = id.len;
+out:
+	if (r != TG_OK)
+		log_release(out);
+	tg_buf_release(&der);
+	tg_buf_release(&id);
+	return r;
+}
+
+static tg_err parse_ca(const struct tg_json *o, struct tg_sign_ca *out, struct tg_diag *d)
+{
+	const struct tg_json *certs = tg_json_get(tg_json_get(o, "certChain"), "certificates");
+	const char *uri = "";
+	size_t ul = 0, i;
+	tg_err r = TG_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (tg_json_get_string(o, "uri", &uri, &ul) != TG_OK) {
+		uri = "";
+		ul = 0;
+	}
+	out->uri = tg_xstrndup(uri, ul);
+	if (!certs || certs->type != TG_JSON_ARRAY || certs->u.a.len == 0 ||
+	    certs->u.a.len > TG_LIMIT_CHAIN) {
+		tg_diag_set(d, "authority '%s' has no certificate chain", out->uri);
+		r = TG_E_PARSE;
+		goto out;
+	}
+	out->chain.certs = tg_xcalloc(certs->u.a.len, sizeof(*out->chain.certs));
+	for (i = 0; r == TG_OK && i < certs->u.a.len; i++) {
+		struct tg_buf der = TG_BUF_INIT(TG_LIMIT_DER);
+		r = tg_sign_b64_member(certs->u.a.items[i], "rawBytes", &der, d);
+		if (r == TG_OK)
+			r = tg_x509_from_der(der.data, der.len, &out->chain.certs[i], d);
+		if (r == TG_OK)
+			out->chain.count++;
+		tg_buf_release(&der);
+	}
+	if (r != TG_OK) {
+		tg_diag_prefix(d, "authority '%s'", out->uri);
+		goto out;
+	}
+	r = tg_sign_validity_parse(tg_json_get(o, "validFor"), &out->valid, d);
+	if (r != TG_OK)
+		tg_diag_prefix(d, "authority '%s'", out->uri);
+out:
+	if (r != TG_OK) {
+		free(out->uri);
+		tg_x509_list_release(&out->chain);
+	}
+	return r;
+}
+
+static tg_err parse_logs(const struct tg_json *root, const char *key, struct tg_sign_log **out,
+			 size_t *count, struct tg_diag *d)
+{
+	const struct tg_json *arr = tg_json_get(root, key);
+	size_t i;
+	tg_err r = TG_OK;
+	if (!arr)
+		return TG_OK;
+	if (arr->type != TG_JSON_ARRAY || arr->u.a.len > 64) {
+		tg_diag_set(d, "'%s' must be an array of at most 64 logs", key);
+		return TG_E_PARSE;
+	}
+	*out = tg_xcalloc(arr->u.a.len ? arr->u.a.len : 1, sizeof(**out));
+	for (i = 0; r == TG_OK && i < arr->u.a.len; i++) {
+		r = parse_log(arr->u.a.items[i], &(*out)[*count], d);
+		if (r == TG_OK)
+			(*count)++;
+	}
+	return r;
+}
+
+static tg_err parse_cas(const struct tg_json *root, const char *key, struct tg_sign_ca **out,
+			size_t *count, struct tg_diag *d)
+{
+	const struct tg_json *arr = tg_json_get(root, key);
+	size_t i;
+	tg_err r = TG_OK;
+	if (!arr)
+		return TG_OK;
+	if (arr->type != TG_JSON_ARRAY || arr->u.a.len > 64) {
+		tg_diag_set(d, "'%s' must be an array of at most 64 authorities", key);
+		return TG_E_PARSE;
+	}
+	*out = tg_xcalloc(arr->u.a.len ? arr->u.a.len : 1, sizeof(**out));
+	for (i = 0; r == TG_OK && i < arr->u.a.len; i++) {
+		r = parse_ca(arr->u.a.items[i], &(*out)[*count], d);
+		if (r == TG_OK)
+			(*count)++;
+	}
+	return r;
+}
+
+void tg_sign_trustroot_release(struct tg_sign_trustroot *t)
+{
+	size_t i;
+	if (!t)
+		return;
+	for (i = 0; i < t->ntlogs; i++)
+		log_release(&t->tlogs[i]);
+	for (i = 0; i < t->nctlogs; i++)
+		log_release(&t->ctlogs[i]);
+	for (i = 0; i < t->ncas; i++) {
+		free(t->cas[i].uri);
+		tg_x509_list_release(&t->cas[i].chain);
+	}
+	for (i = 0; i < t->ntsas; i++) {
+		free(t->tsas[i].uri);
+		tg_x509_list_release(&t->tsas[i].chain);
+	}
+	free(t->tlogs);
+	free(t->ctlogs);
+	free(t->cas);
+	free(t->tsas);
+	memset(t, 0, sizeof(*t));
+}
+
+tg_err tg_sign_trustroot_parse(const char *json, size_t n, struct tg_sign_trustroot *out,
+			       struct tg_diag *d)
+{
+	struct tg_arena a;
+	const struct tg_json *root;
+	struct tg_sign_trustroot t;
+	const char *mt;
+	size_t mtl;
+	tg_err r;
+
+	memset(&t, 0, sizeof(t));
+	tg_arena_init(&a, 4 * (size_t)TG_SIGN_MAX_DOC);
+	r = tg_json_parse(&a, json, n, NULL, &root, NULL, d);
+	if (r != TG_OK) {
+		tg_diag_prefix(d, "trusted root is not valid JSON");
+		goto out;
+	}
+	if (tg_json_get_string(root, "mediaType", &mt, &mtl) != TG_OK ||
+	    !(tg_sign_str_is(mt, mtl, "application/vnd.dev.sigstore.trustedroot+json;version=0.1") ||
+	      tg_sign_str_is(mt, mtl, "application/vnd.dev.sigstore.trustedroot.v0.2+json"))) {
+		tg_diag_set(d, "not a Sigstore trusted root (mediaType)");
+		r = TG_E_PARSE;
+		goto out;
+	}
+	r = parse_logs(root, "tlogs", &t.tlogs, &t.ntlogs, d);
+	if (r == TG_OK)
+		r = parse_logs(root, "ctlogs", &t.ctlogs, &t.nctlogs, d);
+	if (r == TG_OK)
+		r = parse_cas(root, "certificateAuthorities", &t.cas, &t.ncas, d);
+	if (r == TG_OK)
+		r = parse_cas(root, "timestampAuthorities", &t.tsas, &t.ntsas, d);
+	if (r != TG_OK)
+		goto out;
+	*out = t;
+	memset(&t, 0, sizeof(t));
+out:
+	tg_sign_trustroot_release(&t);
+	tg_arena_release(&a);
+	return r;
+}
+
+tg_err tg_sign_trustroot_load(const char *path, struct tg_sign_trustroot *out, struct tg_diag *d)
+{
+	struct tg_buf b = TG_BUF_INIT(TG_SIGN_MAX_DOC);
+	tg_err r = tg_fs_read(path, &b, d);
+	if (r == TG_OK)
+		r = tg_sign_trustroot_parse((const char *)b.data, b.len, out, d);
+	if (r != TG_OK)
+		tg_diag_prefix(d, "cannot load trusted root '%s'", path);
+	tg_buf_release(&b);
+	return r;
+}
