@@ -80,6 +80,20 @@ extern const char tg_cli_log_vkey_usage[];
 int tg_cli_verify(const struct tg_cli_cmd *cmd, int argc, char **argv);
 extern const char tg_cli_verify_usage[];
 
+/* signing (cmd_sign.c) */
+int tg_cli_signer_init(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_signer_init_usage[];
+int tg_cli_sign(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_sign_usage[];
+int tg_cli_trust_root_export(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_trust_root_export_usage[];
+
+struct tg_arena;
+struct tg_jwks;
+/* Loads a JWK set, or a single JWK, as candidate verification keys;
+ * prints "tollgate: cannot load JWK set 'x': ..." itself (cmd_jwt.c). */
+tg_err tg_cli_load_jwks(const char *path, struct tg_arena *a, struct tg_jwks *out) TG_MUST_CHECK;
+
 /* ---- helpers (util.c) ---- */
 
 /* The one mapping from an error code to an exit code: 1 for failed

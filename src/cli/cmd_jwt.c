@@ -199,7 +199,7 @@ out:
 }
 
 /* Loads a JWK set, or a single JWK, as candidate verification keys. */
-static tg_err load_jwks(const char *path, struct tg_arena *a, struct tg_jwks *out)
+tg_err tg_cli_load_jwks(const char *path, struct tg_arena *a, struct tg_jwks *out)
 {
 	const struct tg_json *doc = NULL;
 	struct tg_key *k = NULL;
@@ -303,7 +303,7 @@ int tg_cli_jwt_verify(const struct tg_cli_cmd *cmd, int argc, char **argv)
 		code = tg_cli_usage_error(cmd, "the JWK set and the token cannot both be '-'");
 		goto out;
 	}
-	r = load_jwks(jwks_path, &a, &jwks);
+	r = tg_cli_load_jwks(jwks_path, &a, &jwks);
 	if (r != TG_OK) {
 		code = tg_cli_exit_code(r);
 		goto out;

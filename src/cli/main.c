@@ -41,6 +41,13 @@ static const struct tg_cli_cmd commands[] = {
 	 tg_cli_log_witness_usage},
 	{"verify", tg_cli_verify, "verify a Sigstore bundle for an artifact (offline)",
 	 tg_cli_verify_usage},
+	{"signer init", tg_cli_signer_init,
+	 "create a signing CA, timestamp authority and log for keyless signing",
+	 tg_cli_signer_init_usage},
+	{"sign", tg_cli_sign, "sign an artifact or attestation into a Sigstore bundle",
+	 tg_cli_sign_usage},
+	{"trust-root export", tg_cli_trust_root_export,
+	 "print the signer's Sigstore trusted_root.json", tg_cli_trust_root_export_usage},
 	{"log vkey", tg_cli_log_vkey, "print the note verifier key of an Ed25519 key",
 	 tg_cli_log_vkey_usage},
 };

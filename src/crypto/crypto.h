@@ -457,7 +457,8 @@ struct tg_x509_tmpl {
 	bool is_ca;                  /* basicConstraints CA:TRUE (critical) */
 	int path_len;                /* -1: no pathLenConstraint */
 	unsigned key_usage;          /* TG_KU_* (critical when non-zero) */
-	unsigned ext_key_usage;      /* TG_EKU_* (non-critical) */
+	unsigned ext_key_usage;      /* TG_EKU_* */
+	bool eku_critical;           /* e.g. a TSA's timeStamping (RFC 3161 2.3) */
 	const char *const *san_uri;  /* NULL-terminated lists */
 	const char *const *san_dns;
 	const char *const *san_email;
@@ -494,6 +495,20 @@ tg_err tg_x509_build(const struct tg_x509_tmpl *t, const struct tg_key *subject_
 tg_err tg_tsa_verify(const uint8_t *der, size_t n, const uint8_t *data, size_t len,
 		     const struct tg_x509 *const *chain, size_t nchain, struct tg_time *gen_time,
 		     struct tg_diag *d) TG_MUST_CHECK;
+
+/*
+ * Issues an RFC 3161 TimeStampResp (DER, appended to out) over data: the
+ * message imprint is SHA-256(data), genTime is `at` in whole seconds
+ * (accuracy 1 s: sigstore-js parses a fraction of exactly three digits
+ * only, and DER drops trailing zeros), the serial is random, policy is the dotted OID policy, and
+ * the response embeds the signer certificate (cert) and the chain above it
+ * (chain, may be empty) as certReq asks. key signs (ECDSA with SHA-256/384
+ * by curve). cert must carry the critical timeStamping EKU.
+ */
+tg_err tg_tsa_sign(const struct tg_key *key, const struct tg_x509 *cert,
+		   const struct tg_x509 *const *chain, size_t nchain, const char *policy,
+		   const uint8_t *data, size_t len, struct tg_time at,
+		   struct tg_buf *out) TG_MUST_CHECK;
 
 #define TG_X509_VERIFY_NO_PURPOSE 0 /* no EKU requirement */
 /*

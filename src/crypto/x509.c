@@ -1426,7 +1426,8 @@ static tg_err exts_add(X509 *x, const struct tg_x509_tmpl *t, bool empty_subject
 			if (!o || !sk_ASN1_OBJECT_push(eku, o))
 				goto out;
 		}
-		if (X509_add1_ext_i2d(x, NID_ext_key_usage, eku, 0, X509V3_ADD_DEFAULT) != 1)
+		if (X509_add1_ext_i2d(x, NID_ext_key_usage, eku, t->eku_critical ? 1 : 0,
+				      X509V3_ADD_DEFAULT) != 1)
 			goto out;
 	}
 

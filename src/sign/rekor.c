@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rekor.c - Rekor log entries in bundles: the canonicalized body bound to
- * the bundle's content (hashedrekord 0.0.1/0.0.2, dsse 0.0.1, intoto
+ * the bundle's content (hashedrekord 0.0.1/0.0.2, dsse 0.0.1/0.0.2, intoto
  * 0.0.2), the signed entry timestamp, and the inclusion proof with its checkpoint.
  */
 #include "sign/sign.h"
@@ -208,6 +208,56 @@ static tg_err bind_dsse_v001(const struct tg_json *spec, const struct tg_sign_bu
 	return TG_OK;
 }
 
+/* Rekor v2 dsse 0.0.2: the payload digest and each signature with its
+ * verifier (certificate or key), binary fields base64 once. */
+static tg_err bind_dsse_v002(const struct tg_json *spec, const struct tg_sign_bundle *b,
+			     const struct tg_x509 *leaf, const struct tg_key *signer,
+			     struct tg_diag *d)
+{
+	const struct tg_json *ds = tg_json_get(spec, "dsseV002");
+	const struct tg_json *ph = tg_json_get(ds, "payloadHash");
+	const struct tg_json *sigs = tg_json_get(ds, "signatures");
+	struct tg_buf hb = TG_BUF_INIT(64);
+	uint8_t h[32];
+	size_t i;
+	bool found = false;
+	tg_err r = TG_E_VERIFY;
+
+	if (!b->is_dsse) {
+		tg_diag_set(d, "a dsse entry needs a DSSE envelope in the bundle");
+		goto out;
+	}
+	if (tg_hash(TG_SHA256, b->payload, b->payload_len, h) != TG_OK ||
+	    !tg_json_str_eq(tg_json_get(ph, "algorithm"), "SHA2_256") ||
+	    !b64_str(ph, "digest", &hb) || hb.len != 32 || memcmp(hb.data, h, 32) != 0) {
+		tg_diag_set(d, "the log entry records a different DSSE payload");
+		goto out;
+	}
+	if (!sigs || sigs->type != TG_JSON_ARRAY || sigs->u.a.len != b->dsse_nsigs) {
+		tg_diag_set(d, "the log entry records different DSSE signatures");
+		goto out;
+	}
+	for (i = 0; i < sigs->u.a.len && !found; i++) {
+		const struct tg_json *ver = tg_json_get(sigs->u.a.items[i], "verifier");
+		struct tg_buf sb = TG_BUF_INIT(16384), vb = TG_BUF_INIT(TG_LIMIT_DER);
+		found = b64_str(sigs->u.a.items[i], "content", &sb) && sb.len == b->signature_len &&
+			memcmp(sb.data, b->signature, sb.len) == 0 &&
+			(b64_str(tg_json_get(ver, "x509Certificate"), "rawBytes", &vb) ||
+			 b64_str(tg_json_get(ver, "publicKey"), "rawBytes", &vb)) &&
+			verifier_matches(vb.data, vb.len, false, leaf, signer);
+		tg_buf_release(&sb);
+		tg_buf_release(&vb);
+	}
+	if (!found) {
+		tg_diag_set(d, "the log entry does not record the envelope's signature and certificate");
+		goto out;
+	}
+	r = TG_OK;
+out:
+	tg_buf_release(&hb);
+	return r;
+}
+
 /* intoto 0.0.2 stores the envelope with payload and signatures base64
  * encoded once more. */
 static tg_err bind_intoto_v002(const struct tg_json *spec, const struct tg_sign_bundle *b,
@@ -288,6 +338,8 @@ static tg_err bind_body(const struct tg_sign_tlog_entry *e, const struct tg_sign
 		r = bind_hashedrekord_v002(spec, b, leaf, signer, d);
 	else if (!strcmp(e->kind, "dsse") && !strcmp(e->version, "0.0.1"))
 		r = bind_dsse_v001(spec, b, leaf, signer, d);
+	else if (!strcmp(e->kind, "dsse") && !strcmp(e->version, "0.0.2"))
+		r = bind_dsse_v002(spec, b, leaf, signer, d);
 	else if (!strcmp(e->kind, "intoto") && !strcmp(e->version, "0.0.2"))
 		r = bind_intoto_v002(spec, b, leaf, signer, d);
 	else

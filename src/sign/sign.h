@@ -179,4 +179,91 @@ tg_err tg_sign_verify(const struct tg_sign_bundle *b, const struct tg_sign_artif
 		      const struct tg_sign_trustroot *t, const struct tg_sign_policy *p,
 		      struct tg_sign_result *res, struct tg_diag *d) TG_MUST_CHECK;
 
+/* ------------------------------------------------------------------ */
+/* Signing (a local signer directory; tollgated runs the same service)  */
+/* ------------------------------------------------------------------ */
+
+#define TG_SIGN_CERT_TTL 600 /* seconds: a signing certificate lives 10 minutes */
+
+/* A verified signer identity and the Fulcio extensions it yields. */
+struct tg_sign_identity {
+	char san[1024];               /* the certificate SAN */
+	bool san_is_email;            /* else a URI */
+	char issuer[512];             /* OIDC issuer (Fulcio OID .1.8 / .1.1) */
+	struct {
+		char oid[32];             /* 1.3.6.1.4.1.57264.1.x */
+		char value[1024];         /* UTF8String contents */
+	} ext[24];
+	size_t next;
+	/* for SLSA provenance: what the CI said about the build */
+	char repo_uri[1024], repo_digest[128], ref[1024], builder_id[1024], run_uri[1024];
+	char trigger[64];
+	bool overlong;                /* internal: a field did not fit */
+};
+
+/* Verifies a CI OIDC token (signature by a key of jwks with the key's own
+ * algorithm, iss, aud, exp/nbf/iat with 60 s skew) and derives the
+ * identity as Fulcio does: GitHub Actions (SAN https://github.com/<
+ * job_workflow_ref>, the GitHub extensions), GitLab CI (SAN
+ * https://<host>/<ci_config_ref_uri>), or any issuer (SAN = email when
+ * email_verified, else the sub when it is a URI). */
+tg_err tg_sign_identity_from_oidc(const char *token, size_t n, const struct tg_jwks *jwks,
+				  const char *issuer, const char *audience, struct tg_time now,
+				  struct tg_sign_identity *out, struct tg_diag *d) TG_MUST_CHECK;
+
+/* Verifies an X.509-SVID for signing: the chain (leaf, then any
+ * intermediates) to one of roots (the trust domain's X.509 authorities)
+ * at now, exactly one URI SAN that is a spiffe:// ID, and that key is the
+ * certificate's key. The identity is SAN = the SPIFFE ID, issuer =
+ * spiffe://<trust domain>. */
+tg_err tg_sign_identity_from_svid(const struct tg_x509 *const *chain, size_t n,
+				  const struct tg_key *key, const struct tg_x509 *const *roots,
+				  size_t n_roots, struct tg_time now, struct tg_sign_identity *out,
+				  struct tg_diag *d) TG_MUST_CHECK;
+
+struct tg_signer;
+
+/* Creates a signer directory: a code-signing CA (root, intermediate), a
+ * timestamp authority (root, TSA certificate with the critical
+ * timeStamping EKU) and a transparency log with origin name. */
+tg_err tg_signer_init(const char *dir, const char *name, struct tg_time now,
+		      struct tg_diag *d) TG_MUST_CHECK;
+tg_err tg_signer_open(const char *dir, struct tg_signer **out, struct tg_diag *d) TG_MUST_CHECK;
+void tg_signer_close(struct tg_signer *s);
+
+/* Appends the deployment's trusted_root.json (CA chain, log, TSA; no CT
+ * log) that Sigstore clients verify tollgate bundles with. */
+tg_err tg_signer_trust_root(struct tg_signer *s, struct tg_buf *out) TG_MUST_CHECK;
+
+/* What to sign: an artifact (message signature over its bytes), or a DSSE
+ * payload (an in-toto statement) when payload is not NULL. */
+struct tg_sign_input {
+	const uint8_t *artifact;
+	size_t artifact_len;
+	const char *payload_type;     /* DSSE */
+	const uint8_t *payload;
+	size_t payload_len;
+};
+
+/*
+ * Signs with a fresh ECDSA P-256 key certified for id for 10 minutes,
+ * timestamps the signature (RFC 3161), appends the hashedrekord 0.0.2
+ * entry (over the DSSE PAE for envelopes) to the log, and writes the v0.3
+ * bundle (JSON) to out. The ephemeral private key never leaves the call.
+ */
+tg_err tg_signer_sign(struct tg_signer *s, const struct tg_sign_identity *id,
+		      const struct tg_sign_input *in, struct tg_time now, struct tg_buf *out,
+		      struct tg_diag *d) TG_MUST_CHECK;
+
+/* Builds an in-toto Statement v1 JSON (appended to out) with one subject
+ * (name, sha256) and the given predicate type and predicate (JSON object
+ * or NULL for {}). */
+tg_err tg_intoto_statement(const char *name, const uint8_t sha256[32], const char *predicate_type,
+			   const struct tg_json *predicate, struct tg_buf *out) TG_MUST_CHECK;
+
+/* Builds a SLSA provenance v1 predicate (in a) from the verified identity
+ * and the CI environment (GitHub Actions / GitLab CI variables). */
+tg_err tg_slsa_provenance(const struct tg_sign_identity *id, struct tg_arena *a,
+			  const struct tg_json **out) TG_MUST_CHECK;
+
 #endif
