@@ -3,7 +3,7 @@
 # run.sh BUILD_DIR - runs every benchmark against the tollgate binary of a
 # (release) build: digest throughput and JSON canonicalisation. Benchmarks
 # are not tests: they print throughput and ratios against peers. tlog.sh
-# (when present) runs last.
+# and identity.sh (when present) run last.
 set -eu
 dir=${1:?usage: bench/run.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,4 +19,8 @@ echo
 if [ -x "$here/tlog.sh" ]; then
 	echo
 	"$here/tlog.sh" "$dir"
+fi
+if [ -x "$here/identity.sh" ]; then
+	echo
+	"$here/identity.sh" "$dir"
 fi

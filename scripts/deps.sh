@@ -18,6 +18,12 @@ fuzz) want=$fuzz ;;
 bench) want=$bench ;;
 *) echo "usage: $0 build|check|demo|fuzz|bench" >&2; exit 2 ;;
 esac
+# The interop cases (tests/data/cli/interop) run npm packages on Node:
+# Debian's nodejs (18 on Debian 12) and npm, unless they are already there.
+if [ "${1:-build}" = check ]; then
+	command -v node >/dev/null 2>&1 || want="$want nodejs"
+	command -v npm >/dev/null 2>&1 || want="$want npm"
+fi
 
 missing=""
 for p in $want; do

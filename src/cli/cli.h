@@ -77,6 +77,48 @@ extern const char tg_cli_log_witness_usage[];
 int tg_cli_log_vkey(const struct tg_cli_cmd *cmd, int argc, char **argv);
 extern const char tg_cli_log_vkey_usage[];
 
+/* identity (cmd_ca.c, cmd_bundle.c, cmd_entry.c, cmd_attest.c, cmd_svid.c,
+ * cmd_agent.c, cmd_jointoken.c) */
+int tg_cli_ca_init(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_ca_init_usage[];
+int tg_cli_ca_rotate(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_ca_rotate_usage[];
+int tg_cli_bundle_export(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_bundle_export_usage[];
+int tg_cli_bundle_import(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_bundle_import_usage[];
+int tg_cli_entry_create(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_entry_create_usage[];
+int tg_cli_entry_list(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_entry_list_usage[];
+int tg_cli_entry_delete(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_entry_delete_usage[];
+int tg_cli_attest(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_attest_usage[];
+int tg_cli_jointoken_create(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_jointoken_create_usage[];
+int tg_cli_svid_verify(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_svid_verify_usage[];
+int tg_cli_svid_revoke(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_svid_revoke_usage[];
+int tg_cli_agent(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_agent_usage[];
+
+struct tg_ca;
+/* Opens the trust domain CA in dir; prints "tollgate: cannot open the CA
+ * in 'D': ..." itself on failure (cmd_ca.c). */
+tg_err tg_cli_ca_open(const char *dir, struct tg_ca **out) TG_MUST_CHECK;
+/* Prints "tollgate: <what>: <reason>" (the diagnostic, else the code's
+ * message) and returns the exit code of r (cmd_ca.c). */
+int tg_cli_fail(tg_err r, const struct tg_diag *d, const char *what);
+/* Parses a TTL flag ("90s", "5m", "1h30m") of at most max seconds into
+ * *out; prints a usage error naming flag otherwise (cmd_ca.c). */
+int tg_cli_parse_ttl(const struct tg_cli_cmd *cmd, const char *flag, const char *s,
+		     int64_t max, int64_t *out);
+/* Formats seconds as the shortest duration ("1h30m", "5m", "45s") into
+ * out (at least 32 bytes) (cmd_ca.c). */
+void tg_cli_format_duration(int64_t seconds, char *out, size_t n);
+
 int tg_cli_verify(const struct tg_cli_cmd *cmd, int argc, char **argv);
 extern const char tg_cli_verify_usage[];
 

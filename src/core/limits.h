@@ -42,6 +42,41 @@
 #define TG_LIMIT_LINE (64 * TG_KIB)           /* bytes of one text line we parse */
 #define TG_LIMIT_SMALL_FILE (16 * TG_MIB)     /* bytes of a config/key/token file read whole */
 
+/* Rego */
+#define TG_LIMIT_REGO_SOURCE (16 * TG_MIB)    /* bytes of one Rego module, query or term */
+#define TG_LIMIT_REGO_TOKENS (1024 * 1024)    /* tokens of one Rego source (whitespace runs count) */
+#define TG_LIMIT_REGO_DEPTH 4096             /* nested parser frames (OPA's max is 100000; ~450 levels of nesting) */
+
+/* Rego built-ins: strings, regex, glob, time, crypto, net */
+#define TG_LIMIT_REGEX_PATTERN (64 * TG_KIB)  /* bytes of one regular expression or glob pattern */
+#define TG_LIMIT_REGEX_CACHE 256             /* compiled regular expressions cached per process */
+#define TG_LIMIT_REGEX_MEM (8 * TG_MIB)       /* RE2's memory budget for one compiled expression */
+#define TG_LIMIT_GLOBS_STEPS 1000000         /* steps of regex.globs_match's intersection search */
+#define TG_LIMIT_CIDR_EXPAND 65536           /* addresses net.cidr_expand may list (a /16) */
+#define TG_LIMIT_JWT_NESTING 16              /* nested JWTs (cty "JWT") io.jwt.decode* follows */
+#define TG_LIMIT_TZ_FILE (256 * TG_KIB)       /* bytes of one TZif file read from the zoneinfo directory */
+#define TG_LIMIT_TZ_CACHE 64                 /* time zones cached per process */
+#define TG_LIMIT_TEMPLATE_OUT (16 * TG_MIB)   /* bytes strings.render_template may produce */
+#define TG_LIMIT_TEMPLATE_DEPTH 256          /* nesting of actions and parentheses in one template */
+
+/* SPIFFE Workload API agent (src/identity/agent.c) */
+#define TG_LIMIT_AGENT_REQUEST (512 * TG_KIB)  /* bytes of one gRPC request message (a JWT-SVID to validate fits) */
+#define TG_LIMIT_AGENT_HEADERS (16 * TG_KIB)   /* bytes of one request's HTTP/2 header list */
+#define TG_LIMIT_AGENT_STREAMS 32              /* concurrent HTTP/2 streams of one workload connection */
+#define TG_LIMIT_AGENT_STREAM_RATE 100         /* new streams per second of one connection (bursts of twice that) */
+#define TG_LIMIT_AGENT_CLIENTS 4096            /* the largest max_clients an agent accepts */
+#define TG_LIMIT_AGENT_IDLE_SEC 300            /* seconds a connection may stay open without a stream */
+#define TG_LIMIT_AGENT_REQUEST_SEC 10          /* seconds from a connection's or stream's start to its complete request */
+
+/* Rego (src/rego) */
+#define TG_LIMIT_REGO_POLICY (1 * TG_GIB)      /* bytes of one compiled policy or prepared query */
+#define TG_LIMIT_REGO_DATA (4 * TG_GIB)        /* bytes of the data documents of one policy */
+#define TG_LIMIT_REGO_MEMORY (512 * TG_MIB)    /* default bytes one evaluation may allocate */
+#define TG_LIMIT_REGO_STEPS 100000000ULL       /* default evaluation steps (expressions, iterations) */
+#define TG_LIMIT_REGO_DEPTH 4096               /* default nesting of rules, functions, comprehensions */
+#define TG_LIMIT_REGO_STACK (4 * TG_MIB)       /* default bytes of C stack one evaluation may use */
+#define TG_LIMIT_REGO_YAML_DEPTH 512           /* nesting of a YAML data document */
+
 /* Arenas and buffers */
 #define TG_LIMIT_ARENA_DEFAULT (64 * TG_MIB)  /* default cap of a per-request arena */
 

@@ -24,7 +24,8 @@
  *   D/root.pem          root certificate (public)      D/root.key (0600)
  *   D/intermediates/    <serial>.pem + <serial>.key (0600): the current one
  *                       signs; older ones stay until they expire (rotation)
- *   D/jwt/              <kid>.key (0600) JWT-SVID signing keys, same rotation
+ *   D/jwt/              <kid>.key (0600) JWT-SVID signing keys, same rotation;
+ *                       <kid>.json (public) their validity period
  *   D/bundles/<td>.json federated trust bundles (SPIFFE bundle format)
  *   D/identity.db       SQLite (WAL): entries, join tokens, replay cache,
  *                       revocations, issued serials
@@ -76,7 +77,11 @@ void tg_bundle_release(struct tg_bundle *b);
 /* Parses a SPIFFE bundle (a JWKS whose keys carry "use" x509-svid with an
  * "x5c" of one certificate, or jwt-svid with a "kid"); keys with another
  * "use" are ignored as the spec requires. td names the trust domain the
- * bundle belongs to. */
+ * bundle belongs to. x509-svid keys without an "x5c" (or with an empty
+ * one) are ignored and only the first certificate of a longer one is
+ * used (X509-SVID 6.2); the key members must match that certificate.
+ * jwt-svid keys need a kid no other key has. TG_E_PARSE / TG_E_KEY with
+ * the key's index in d. */
 tg_err tg_bundle_parse(const char *td, const char *json, size_t n, struct tg_bundle *out,
 		       struct tg_diag *d) TG_MUST_CHECK;
 /* Appends the bundle as SPIFFE bundle JSON, as PEM (X.509 authorities), or
@@ -112,6 +117,11 @@ struct tg_revocations {
  * chains through intermediates to an X.509 authority of the bundle of the
  * ID's trust domain at time now. On success *id gets the SPIFFE ID.
  * TG_E_VERIFY with the precise reason in d ("leaf is a CA", ...).
+ * The leaf rules are checked before any chain is built; no extended key
+ * usage is required (a SHOULD of issuers, X509-SVID 4.4); a signing
+ * certificate with a SPIFFE ID must have no path (3.2); rev is asked
+ * about every certificate of the validated path, so revoking an
+ * intermediate revokes what it signed.
  */
 tg_err tg_x509_svid_verify(const struct tg_x509 *leaf, const struct tg_x509 *const *inter,
 			   size_t n_inter, const struct tg_bundle_set *bundles, struct tg_time now,
@@ -125,6 +135,10 @@ tg_err tg_x509_svid_verify(const struct tg_x509 *leaf, const struct tg_x509 *con
  * sub a valid SPIFFE ID, aud containing audience, exp in the future (30 s
  * skew at most), typ "JWT" or "JOSE" if present. *id gets the SPIFFE ID,
  * *claims (may be NULL) the claims object in a.
+ * The header may hold only alg, kid and typ (JWT-SVID 2) and must have a
+ * kid: the key is chosen by it. Errors: TG_E_PARSE (not a JWT-SVID),
+ * TG_E_ALG, TG_E_CLAIM (sub, aud, typ, iat), TG_E_EXPIRED, TG_E_VERIFY (no
+ * bundle, unknown kid, bad signature, revoked jti).
  */
 tg_err tg_jwt_svid_verify(const char *token, size_t n, const struct tg_bundle_set *bundles,
 			  const char *audience, struct tg_time now, const struct tg_revocations *rev,
@@ -146,12 +160,16 @@ struct tg_ca;
  * of the same type. TG_E_EXISTS when dir already holds a CA. */
 tg_err tg_ca_init(const char *dir, const char *trust_domain, enum tg_key_type kt,
 		  struct tg_time now, struct tg_diag *d) TG_MUST_CHECK;
+/* Opens the CA of dir. Intermediates and JWT keys past their expiry (by
+ * the clock) are not loaded; key files must have mode 0600 (TG_E_PERM). */
 tg_err tg_ca_open(const char *dir, struct tg_ca **out, struct tg_diag *d) TG_MUST_CHECK;
 void tg_ca_close(struct tg_ca *ca);
 const char *tg_ca_trust_domain(const struct tg_ca *ca);
 
 /* Adds a new intermediate and JWT key that sign from now on; the previous
- * ones stay in the bundle/chain until they expire. */
+ * ones stay in the bundle/chain until they expire. Reads root.key for the
+ * duration of the call. Not to be run concurrently with other calls on
+ * the same struct tg_ca. */
 tg_err tg_ca_rotate(struct tg_ca *ca, struct tg_time now, struct tg_diag *d) TG_MUST_CHECK;
 
 /* The trust domain's own bundle (roots; current and previous JWT keys). */
@@ -170,7 +188,7 @@ tg_err tg_ca_import_bundle(struct tg_ca *ca, const struct tg_bundle *b,
  * SAN, critical KU digitalSignature (+keyEncipherment for RSA keys), EKU
  * serverAuth+clientAuth, CA:FALSE, random serial. *chain gets the leaf
  * followed by the signing intermediate. Records the serial (for
- * revocation and audit).
+ * revocation and audit). ttl 0 means the CA's default (ca.json).
  */
 tg_err tg_ca_issue_x509(struct tg_ca *ca, const struct tg_spiffe_id *id, const struct tg_key *key,
 			int64_t ttl, struct tg_time now, struct tg_x509_list *chain,
@@ -179,7 +197,8 @@ tg_err tg_ca_issue_x509(struct tg_ca *ca, const struct tg_spiffe_id *id, const s
 /* Issues a JWT-SVID: header {alg, kid, typ:"JWT"}, claims {sub, aud (a
  * string when one audience, else an array), exp, iat, jti (random)}; alg
  * TG_SIG_NONE means the default for the JWT key (ES256 / ES384).
- * naud >= 1. */
+ * naud >= 1. ttl 0 means the CA's default; exp never passes the JWT
+ * key's own expiry. */
 tg_err tg_ca_issue_jwt(struct tg_ca *ca, const struct tg_spiffe_id *id, const char *const *aud,
 		       size_t naud, int64_t ttl, struct tg_time now, enum tg_sig_alg alg,
 		       struct tg_buf *token, struct tg_diag *d) TG_MUST_CHECK;
@@ -198,7 +217,10 @@ struct tg_revocations tg_ca_revocations(struct tg_ca *ca);
 #define TG_SELECTOR_MAX 1024 /* bytes of "type:key:value" */
 
 /* "TYPE:KEY:VALUE": type and key are [a-z0-9_-]+ (github, gitlab, k8s,
- * unix, join, oidc), the value is the rest and may contain ':'. */
+ * unix, join, oidc), the value is the rest and may contain ':'.
+ * Keys may also hold [A-Z./] (claim names of the generic OIDC profile,
+ * flattened with '.'). The value is non-empty UTF-8 without control
+ * characters or line separators; the whole is at most TG_SELECTOR_MAX. */
 struct tg_selector {
 	char *type;
 	char *key;
@@ -240,8 +262,15 @@ struct tg_attestation {
 	struct tg_selector *selectors;
 	size_t n;
 	const char *subject;
-	struct tg_time expires;     /* the credential's own expiry */
+	struct tg_time expires;     /* the credential's own expiry; 0 when it has
+				     * none (Unix peers) */
+	unsigned flags;             /* TG_ATTEST_F_* */
 };
+
+/* A Kubernetes token used after its "warnafter": still valid (the API
+ * server extended its lifetime for legacy clients) but stale; the subject
+ * says so too, and callers should log it. */
+#define TG_ATTEST_F_PAST_WARNAFTER 0x01
 
 enum tg_oidc_profile {
 	TG_OIDC_GENERIC = 0,  /* selectors oidc:<claim>:<value> for every string/number/bool claim */
@@ -257,7 +286,7 @@ struct tg_oidc_config {
 	const struct tg_jwks *jwks;  /* the issuer's keys */
 	struct tg_time now;
 	int64_t skew;                /* seconds, <= 60 */
-	int64_t max_age;             /* seconds since iat; 0 = 3600 */
+	int64_t max_age;             /* seconds since iat; 0 = 3600; <= 86400 */
 };
 
 /*
@@ -271,12 +300,27 @@ tg_err tg_attest_oidc(struct tg_ca *ca, const char *token, size_t n,
 		      const struct tg_oidc_config *cfg, struct tg_arena *a,
 		      struct tg_attestation *out, struct tg_diag *d) TG_MUST_CHECK;
 
+/* The claim mapping of tg_attest_oidc alone, for claims that were already
+ * verified (and for `--dry-run` displays and fuzzing): selectors sorted
+ * and unique, subject, expires (exp) and flags (warnafter against now).
+ * TG_E_CLAIM when a claim the profile needs is missing or malformed, or a
+ * value holds a control character; TG_E_TOOBIG past 128 selectors. */
+tg_err tg_oidc_claims_selectors(enum tg_oidc_profile profile, const struct tg_json *claims,
+				struct tg_time now, struct tg_arena *a,
+				struct tg_attestation *out, struct tg_diag *d) TG_MUST_CHECK;
+
 /* Creates a one-time join token valid for ttl seconds; stores only its
  * SHA-256. The token text (base64url of 32 random bytes) goes to out. The
  * entry selectors it grants are join:token:<sha256 hex prefix> plus
  * join:label:<label> when label is not NULL. */
 tg_err tg_join_token_create(struct tg_ca *ca, int64_t ttl, const char *label, struct tg_time now,
 			    struct tg_buf *out, struct tg_diag *d) TG_MUST_CHECK;
+#define TG_JOIN_TOKEN_TTL_MAX (24 * 3600) /* seconds: join tokens are short-lived */
+#define TG_JOIN_ID_LEN 32                 /* hex digits of the join:token selector value */
+/* Writes the join:token selector value of a token text (the first
+ * TG_JOIN_ID_LEN hex digits of its SHA-256, NUL-terminated) to out, so an
+ * entry can be created for it. TG_E_PARSE when the text is not a token. */
+tg_err tg_join_token_id(const char *token, size_t n, char out[TG_JOIN_ID_LEN + 1]) TG_MUST_CHECK;
 /* Consumes a join token (atomically: a second use is TG_E_DENIED). */
 tg_err tg_attest_join(struct tg_ca *ca, const char *token, size_t n, struct tg_time now,
 		      struct tg_arena *a, struct tg_attestation *out,

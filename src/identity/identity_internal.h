@@ -64,12 +64,34 @@ struct tg_ca {
 	struct tg_ca_signer *jwt;     /* JWT keys, newest first; jwt[0] signs */
 	size_t njwt;
 	sqlite3 *db;
+	/* added by ca.c (core): */
+	int64_t x509_ttl;             /* default X509-SVID TTL (ca.json), seconds */
+	int64_t jwt_ttl;              /* default JWT-SVID TTL (ca.json), seconds */
+	uint64_t bundle_seq;          /* spiffe_sequence of the own bundle */
 };
+
+/* Opens D/identity.db with the pragmas above and checks user_version;
+ * with create, makes a new database (mode 0600, the file must not exist)
+ * and its schema. TG_E_STATE for another schema version. */
+tg_err tg_ca_db_open(const char *dir, bool create, sqlite3 **out,
+		     struct tg_diag *d) TG_MUST_CHECK;
 
 /* Runs SQL without results; TG_E_IO with SQLite's message in d. */
 tg_err tg_ca_db_exec(struct tg_ca *ca, const char *sql, struct tg_diag *d) TG_MUST_CHECK;
 /* Prepares a statement; TG_E_IO with the message in d. */
 tg_err tg_ca_db_prepare(struct tg_ca *ca, const char *sql, sqlite3_stmt **out,
 			struct tg_diag *d) TG_MUST_CHECK;
+
+/* ---- selectors (selector.c), shared by the attestors and entries ---- */
+
+/* Offset of the first byte of v that may not appear in a selector value
+ * (invalid UTF-8, a control character, a line separator), or n. */
+size_t tg_selector_value_scan(const char *v, size_t n);
+/* Validates type, key and the vn bytes of value as tg_selector_parse
+ * would and copies them into a. TG_E_PARSE / TG_E_TOOBIG with d. */
+tg_err tg_selector_make(struct tg_arena *a, const char *type, const char *key, const char *value,
+			size_t vn, struct tg_selector *out, struct tg_diag *d) TG_MUST_CHECK;
+/* Orders selectors by type, then key, then value (bytes). */
+int tg_selector_cmp(const struct tg_selector *x, const struct tg_selector *y);
 
 #endif
