@@ -15,6 +15,8 @@ fi
 "$here/digest.sh" "$bin"
 echo
 "$here/json.sh" "$bin"
+echo
+"$here/rego.sh" "$bin"
 # other benchmarks that take the build directory
 if [ -x "$here/tlog.sh" ]; then
 	echo

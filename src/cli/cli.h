@@ -136,6 +136,20 @@ struct tg_jwks;
  * prints "tollgate: cannot load JWK set 'x': ..." itself (cmd_jwt.c). */
 tg_err tg_cli_load_jwks(const char *path, struct tg_arena *a, struct tg_jwks *out) TG_MUST_CHECK;
 
+/* policy (cmd_policy.c): the Rego engine */
+int tg_cli_policy_eval(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_policy_eval_usage[];
+int tg_cli_policy_conformance(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_policy_conformance_usage[];
+int tg_cli_policy_test(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_policy_test_usage[];
+int tg_cli_policy_check(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_policy_check_usage[];
+int tg_cli_policy_fmt(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_policy_fmt_usage[];
+int tg_cli_policy_bench(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_policy_bench_usage[];
+
 /* ---- helpers (util.c) ---- */
 
 /* The one mapping from an error code to an exit code: 1 for failed

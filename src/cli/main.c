@@ -73,6 +73,17 @@ static const struct tg_cli_cmd commands[] = {
 	 tg_cli_svid_revoke_usage},
 	{"agent", tg_cli_agent, "serve the SPIFFE Workload API on a Unix socket",
 	 tg_cli_agent_usage},
+	{"policy eval", tg_cli_policy_eval, "evaluate a Rego query (opa eval --format json shape)",
+	 tg_cli_policy_eval_usage},
+	{"policy test", tg_cli_policy_test, "run the test_* rules of Rego modules",
+	 tg_cli_policy_test_usage},
+	{"policy check", tg_cli_policy_check, "parse and compile Rego modules, report errors",
+	 tg_cli_policy_check_usage},
+	{"policy fmt", tg_cli_policy_fmt, "format Rego modules like opa fmt", tg_cli_policy_fmt_usage},
+	{"policy bench", tg_cli_policy_bench, "benchmark a prepared Rego query",
+	 tg_cli_policy_bench_usage},
+	{"policy conformance", tg_cli_policy_conformance, "run OPA conformance case files",
+	 tg_cli_policy_conformance_usage},
 };
 
 static const char main_usage_head[] =

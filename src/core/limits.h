@@ -42,11 +42,6 @@
 #define TG_LIMIT_LINE (64 * TG_KIB)           /* bytes of one text line we parse */
 #define TG_LIMIT_SMALL_FILE (16 * TG_MIB)     /* bytes of a config/key/token file read whole */
 
-/* Rego */
-#define TG_LIMIT_REGO_SOURCE (16 * TG_MIB)    /* bytes of one Rego module, query or term */
-#define TG_LIMIT_REGO_TOKENS (1024 * 1024)    /* tokens of one Rego source (whitespace runs count) */
-#define TG_LIMIT_REGO_DEPTH 4096             /* nested parser frames (OPA's max is 100000; ~450 levels of nesting) */
-
 /* Rego built-ins: strings, regex, glob, time, crypto, net */
 #define TG_LIMIT_REGEX_PATTERN (64 * TG_KIB)  /* bytes of one regular expression or glob pattern */
 #define TG_LIMIT_REGEX_CACHE 256             /* compiled regular expressions cached per process */
@@ -69,6 +64,9 @@
 #define TG_LIMIT_AGENT_REQUEST_SEC 10          /* seconds from a connection's or stream's start to its complete request */
 
 /* Rego (src/rego) */
+#define TG_LIMIT_REGO_SOURCE (16 * TG_MIB)     /* bytes of one Rego module, query or term text */
+#define TG_LIMIT_REGO_TOKENS (4 * 1024 * 1024) /* tokens of one Rego source (whitespace runs count) */
+#define TG_LIMIT_REGO_PARSE_DEPTH 4096         /* nested parser frames (OPA allows 100000): ~450 bracket levels */
 #define TG_LIMIT_REGO_POLICY (1 * TG_GIB)      /* bytes of one compiled policy or prepared query */
 #define TG_LIMIT_REGO_DATA (4 * TG_GIB)        /* bytes of the data documents of one policy */
 #define TG_LIMIT_REGO_MEMORY (512 * TG_MIB)    /* default bytes one evaluation may allocate */

@@ -28,6 +28,27 @@
  * - `_` is a var named "_"; the compiler makes each occurrence unique.
  * - Strings are decoded (escapes resolved, raw strings as written);
  *   numbers keep their literal text (tg_json numbers).
+ *
+ * What the parser produces (rego_parse.c; notes added by the parser):
+ * - A bare `input` or `data` is a ref of one item (OPA's RefTerm), other
+ *   bare names are vars. A call's operator is a var when it is one name
+ *   ("count", "plus") and a ref otherwise ("io.jwt.decode").
+ * - `set()` is an empty TG_RT_SET; `{}` an empty object.
+ * - module.package is always a ref: `package a.b` -> (ref a "b"),
+ *   `package a` -> (ref a).
+ * - rule.body is never NULL; n == 0 means the body was not written
+ *   (`p := 1`, `default p := 1`, `p contains 1`, `else := 2`). A rule
+ *   body's loc is its `{`, or its one expression (`p if x > 1`).
+ * - rule.value NULL means `true` was not written (`p if {...}`,
+ *   `f(x) {...}`, `p[x] if {...}`); multi-value rules have key set, multi
+ *   true and value NULL; `p[k] = v {...}` (v0) is the single-value rule
+ *   with ref p[k].
+ * - Else rules share ref/args with their rule; `p {a} {b}` (v0) becomes
+ *   two rules with equal heads, each its own statement.
+ * - TG_RT_TEMPLATE items alternate text and expression: items[0], [2],
+ *   ... are strings (possibly empty), items[1], [3], ... terms; n is odd.
+ * - module.v1 is true for v1 modules and for v0 modules that import
+ *   rego.v1 (which then follow v1's rules).
  */
 
 struct tg_rego_body;
@@ -137,7 +158,12 @@ struct tg_rego_rule {
 	/* links */
 	struct tg_rego_module *module;
 	const struct tg_json *annotations; /* METADATA comment block (YAML
-					    * parsed to JSON) or NULL */
+					    * parsed to JSON) or NULL: the block
+					    * right before this rule, as OPA's
+					    * rego.metadata.rule() shows it, with
+					    * "scope" ("rule" or "document"; a
+					    * document block applies to every
+					    * rule of the same ref) */
 };
 
 struct tg_rego_import {
@@ -151,7 +177,8 @@ struct tg_rego_module {
 	bool v1;                      /* parsed as Rego v1 */
 	struct tg_rego_term *package; /* ref without the data prefix: `package a.b` -> a.b */
 	struct tg_rego_loc package_loc;
-	const struct tg_json *package_annotations;
+	const struct tg_json *package_annotations; /* scope "package" or
+						    * "subpackages" */
 	struct tg_rego_import **imports;
 	size_t nimports;
 	struct tg_rego_rule **rules;
@@ -194,7 +221,20 @@ tg_err tg_rego_parse_query(struct tg_arena *a, const char *text, size_t n, int v
 tg_err tg_rego_parse_term(struct tg_arena *a, const char *text, size_t n, int version,
 			  struct tg_rego_term **out, struct tg_rego_error *err) TG_MUST_CHECK;
 
-/* Formats a module in `opa fmt` style. */
+/* Formats a module in `opa fmt` style (Rego v1 syntax; comments kept).
+ * TG_E_UNSUPPORTED when a v0 module uses a v1 keyword (in, if, every) as
+ * a name, which v1 syntax cannot express; out is then unchanged. */
 tg_err tg_rego_format_module(const struct tg_rego_module *m, struct tg_buf *out) TG_MUST_CHECK;
+
+/*
+ * Added by the parser (rego_fmt.c): appends a term, an expression or a
+ * body (expressions joined by "; ") as Rego source that parses back to
+ * the same AST (v1 syntax). For messages and tests. On error out is
+ * restored to its previous length; TG_E_TOOBIG when out's cap is reached,
+ * TG_E_DEPTH past TG_LIMIT_REGO_PARSE_DEPTH nesting.
+ */
+tg_err tg_rego_format_term(const struct tg_rego_term *t, struct tg_buf *out) TG_MUST_CHECK;
+tg_err tg_rego_format_expr(const struct tg_rego_expr *e, struct tg_buf *out) TG_MUST_CHECK;
+tg_err tg_rego_format_body(const struct tg_rego_body *b, struct tg_buf *out) TG_MUST_CHECK;
 
 #endif

@@ -49,6 +49,9 @@ typedef tg_err (*tg_rego_bfn)(struct tg_rego_bctx *c, const struct tg_json *cons
 #define TG_RB_RELATION 0x01 /* *out is an array of results, each a solution (walk) */
 #define TG_RB_NONDET 0x02   /* nondeterministic (time.now_ns, rand.intn, uuid, http.send) */
 #define TG_RB_NET 0x04      /* needs TG_REGO_CAP_NET, else eval_builtin_error */
+#define TG_RB_DEPRECATED 0x08 /* removed from Rego v1 (OPA v1 compiles it only for v0
+			     * modules): all, any, cast_*, set_diff, re_match,
+			     * net.cidr_overlap */
 
 struct tg_rego_builtin {
 	const char *name;   /* "count", "startswith", "io.jwt.decode", "plus" */
