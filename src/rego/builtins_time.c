@@ -859,195 +859,116 @@ static bool at(const char *s, size_t n, size_t i, const char *lit)
 	return n - i >= l && memcmp(s + i, lit, l) == 0;
 }
 
-/* Go's nextStdChunk */
-static void next_chunk(const char *l, size_t n, struct chunk *ck)
+/* Records the element found at the current position; true for `return`. */
+static bool set(struct chunk *ck, enum std std, size_t len)
+{
+	ck->std = std;
+	ck->len = len;
+	return true;
+}
+
+/* The numeric and ISO 8601 zone elements, longest first as Go tries them;
+ * `lit + 1` is the same list after a leading '-' or 'Z'. */
+static const struct {
+	const char *lit;
+	enum std num, iso;
+} zone_elems[] = {
+	{"070000", STD_NUM_SECONDS_TZ, STD_ISO8601_SECONDS_TZ},
+	{"07:00:00", STD_NUM_COLON_SECONDS_TZ, STD_ISO8601_COLON_SECONDS_TZ},
+	{"0700", STD_NUM_TZ, STD_ISO8601_TZ},
+	{"07:00", STD_NUM_COLON_TZ, STD_ISO8601_COLON_TZ},
+	{"07", STD_NUM_SHORT_TZ, STD_ISO8601_SHORT_TZ},
+};
+
+/* One step of Go's nextStdChunk: is there a layout element at l[i]? */
+static bool chunk_at(const char *l, size_t n, size_t i, struct chunk *ck)
 {
 	static const enum std std0x[] = {STD_ZERO_MONTH,  STD_ZERO_DAY,	 STD_ZERO_HOUR12,
 					 STD_ZERO_MINUTE, STD_ZERO_SECOND, STD_YEAR};
+	switch (l[i]) {
+	case 'J':
+		if (at(l, n, i, "January"))
+			return set(ck, STD_LONG_MONTH, 7);
+		if (at(l, n, i, "Jan") && !starts_lower(l + i + 3, n - i - 3))
+			return set(ck, STD_MONTH, 3);
+		return false;
+	case 'M':
+		if (at(l, n, i, "Monday"))
+			return set(ck, STD_LONG_WEEKDAY, 6);
+		if (at(l, n, i, "Mon") && !starts_lower(l + i + 3, n - i - 3))
+			return set(ck, STD_WEEKDAY, 3);
+		if (at(l, n, i, "MST"))
+			return set(ck, STD_TZ, 3);
+		return false;
+	case '0':
+		if (n - i >= 2 && l[i + 1] >= '1' && l[i + 1] <= '6')
+			return set(ck, std0x[l[i + 1] - '1'], 2);
+		if (at(l, n, i, "002"))
+			return set(ck, STD_ZERO_YEARDAY, 3);
+		return false;
+	case '1':
+		if (n - i >= 2 && l[i + 1] == '5')
+			return set(ck, STD_HOUR, 2);
+		return set(ck, STD_NUM_MONTH, 1);
+	case '2':
+		if (at(l, n, i, "2006"))
+			return set(ck, STD_LONG_YEAR, 4);
+		return set(ck, STD_DAY, 1);
+	case '_':
+		if (n - i >= 2 && l[i + 1] == '2') {
+			if (at(l, n, i + 1, "2006")) {
+				ck->prefix = i + 1;
+				return set(ck, STD_LONG_YEAR, 4);
+			}
+			return set(ck, STD_UNDER_DAY, 2);
+		}
+		if (at(l, n, i, "__2"))
+			return set(ck, STD_UNDER_YEARDAY, 3);
+		return false;
+	case '3':
+		return set(ck, STD_HOUR12, 1);
+	case '4':
+		return set(ck, STD_MINUTE, 1);
+	case '5':
+		return set(ck, STD_SECOND, 1);
+	case 'P':
+		return n - i >= 2 && l[i + 1] == 'M' && set(ck, STD_PM, 2);
+	case 'p':
+		return n - i >= 2 && l[i + 1] == 'm' && set(ck, STD_pm, 2);
+	case '-':
+	case 'Z':
+		for (size_t k = 0; k < sizeof(zone_elems) / sizeof(zone_elems[0]); k++)
+			if (at(l, n, i + 1, zone_elems[k].lit))
+				return set(ck, l[i] == '-' ? zone_elems[k].num : zone_elems[k].iso,
+					   1 + strlen(zone_elems[k].lit));
+		return false;
+	case '.':
+	case ',':
+		if (i + 1 < n && (l[i + 1] == '0' || l[i + 1] == '9')) {
+			char ch = l[i + 1];
+			size_t j = i + 1;
+			while (j < n && l[j] == ch)
+				j++;
+			if (!(j < n && l[j] >= '0' && l[j] <= '9')) {
+				ck->digits = (int)(j - (i + 1));
+				ck->sep = l[i];
+				return set(ck, ch == '0' ? STD_FRAC0 : STD_FRAC9, j - i);
+			}
+		}
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* Go's nextStdChunk: the literal prefix and the next layout element. */
+static void next_chunk(const char *l, size_t n, struct chunk *ck)
+{
 	memset(ck, 0, sizeof(*ck));
 	for (size_t i = 0; i < n; i++) {
 		ck->prefix = i;
-		switch (l[i]) {
-		case 'J':
-			if (at(l, n, i, "Jan")) {
-				if (at(l, n, i, "January")) {
-					ck->std = STD_LONG_MONTH;
-					ck->len = 7;
-					return;
-				}
-				if (!starts_lower(l + i + 3, n - i - 3)) {
-					ck->std = STD_MONTH;
-					ck->len = 3;
-					return;
-				}
-			}
-			break;
-		case 'M':
-			if (at(l, n, i, "Mon")) {
-				if (at(l, n, i, "Monday")) {
-					ck->std = STD_LONG_WEEKDAY;
-					ck->len = 6;
-					return;
-				}
-				if (!starts_lower(l + i + 3, n - i - 3)) {
-					ck->std = STD_WEEKDAY;
-					ck->len = 3;
-					return;
-				}
-			}
-			if (at(l, n, i, "MST")) {
-				ck->std = STD_TZ;
-				ck->len = 3;
-				return;
-			}
-			break;
-		case '0':
-			if (n - i >= 2 && l[i + 1] >= '1' && l[i + 1] <= '6') {
-				ck->std = std0x[l[i + 1] - '1'];
-				ck->len = 2;
-				return;
-			}
-			if (at(l, n, i, "002")) {
-				ck->std = STD_ZERO_YEARDAY;
-				ck->len = 3;
-				return;
-			}
-			break;
-		case '1':
-			if (n - i >= 2 && l[i + 1] == '5') {
-				ck->std = STD_HOUR;
-				ck->len = 2;
-				return;
-			}
-			ck->std = STD_NUM_MONTH;
-			ck->len = 1;
+		if (chunk_at(l, n, i, ck))
 			return;
-		case '2':
-			if (at(l, n, i, "2006")) {
-				ck->std = STD_LONG_YEAR;
-				ck->len = 4;
-				return;
-			}
-			ck->std = STD_DAY;
-			ck->len = 1;
-			return;
-		case '_':
-			if (n - i >= 2 && l[i + 1] == '2') {
-				if (at(l, n, i + 1, "2006")) {
-					ck->prefix = i + 1;
-					ck->std = STD_LONG_YEAR;
-					ck->len = 4;
-					return;
-				}
-				ck->std = STD_UNDER_DAY;
-				ck->len = 2;
-				return;
-			}
-			if (at(l, n, i, "__2")) {
-				ck->std = STD_UNDER_YEARDAY;
-				ck->len = 3;
-				return;
-			}
-			break;
-		case '3':
-			ck->std = STD_HOUR12;
-			ck->len = 1;
-			return;
-		case '4':
-			ck->std = STD_MINUTE;
-			ck->len = 1;
-			return;
-		case '5':
-			ck->std = STD_SECOND;
-			ck->len = 1;
-			return;
-		case 'P':
-			if (n - i >= 2 && l[i + 1] == 'M') {
-				ck->std = STD_PM;
-				ck->len = 2;
-				return;
-			}
-			break;
-		case 'p':
-			if (n - i >= 2 && l[i + 1] == 'm') {
-				ck->std = STD_pm;
-				ck->len = 2;
-				return;
-			}
-			break;
-		case '-':
-			if (at(l, n, i, "-070000")) {
-				ck->std = STD_NUM_SECONDS_TZ;
-				ck->len = 7;
-				return;
-			}
-			if (at(l, n, i, "-07:00:00")) {
-				ck->std = STD_NUM_COLON_SECONDS_TZ;
-				ck->len = 9;
-				return;
-			}
-			if (at(l, n, i, "-0700")) {
-				ck->std = STD_NUM_TZ;
-				ck->len = 5;
-				return;
-			}
-			if (at(l, n, i, "-07:00")) {
-				ck->std = STD_NUM_COLON_TZ;
-				ck->len = 6;
-				return;
-			}
-			if (at(l, n, i, "-07")) {
-				ck->std = STD_NUM_SHORT_TZ;
-				ck->len = 3;
-				return;
-			}
-			break;
-		case 'Z':
-			if (at(l, n, i, "Z070000")) {
-				ck->std = STD_ISO8601_SECONDS_TZ;
-				ck->len = 7;
-				return;
-			}
-			if (at(l, n, i, "Z07:00:00")) {
-				ck->std = STD_ISO8601_COLON_SECONDS_TZ;
-				ck->len = 9;
-				return;
-			}
-			if (at(l, n, i, "Z0700")) {
-				ck->std = STD_ISO8601_TZ;
-				ck->len = 5;
-				return;
-			}
-			if (at(l, n, i, "Z07:00")) {
-				ck->std = STD_ISO8601_COLON_TZ;
-				ck->len = 6;
-				return;
-			}
-			if (at(l, n, i, "Z07")) {
-				ck->std = STD_ISO8601_SHORT_TZ;
-				ck->len = 3;
-				return;
-			}
-			break;
-		case '.':
-		case ',':
-			if (i + 1 < n && (l[i + 1] == '0' || l[i + 1] == '9')) {
-				char ch = l[i + 1];
-				size_t j = i + 1;
-				while (j < n && l[j] == ch)
-					j++;
-				if (!(j < n && l[j] >= '0' && l[j] <= '9')) {
-					ck->std = ch == '0' ? STD_FRAC0 : STD_FRAC9;
-					ck->digits = (int)(j - (i + 1));
-					ck->sep = l[i];
-					ck->len = j - i;
-					return;
-				}
-			}
-			break;
-		default:
-			break;
-		}
 	}
 	ck->prefix = n;
 	ck->std = STD_NONE;

@@ -173,18 +173,10 @@ static void globals_put(struct rg_cc *cc, struct globals *g, const char *name, s
 			g->v[i].ref = ref;
 			return;
 		}
-	if (g->n == g->cap) {
-		uint32_t ncap = g->cap ? g->cap * 2 : 16;
-		struct global *nv = tg_arena_alloc_array(&cc->tmp, ncap, sizeof(*nv));
-		if (!nv) {
-			cc->oom = true;
-			return;
-		}
-		if (g->n)
-			memcpy(nv, g->v, g->n * sizeof(*nv));
-		g->v = nv;
-		g->cap = ncap;
-	}
+	struct global *nv = tg_rego_tmp_grow(cc, g->v, g->n, &g->cap, sizeof(*g->v), 16);
+	if (!nv)
+		return;
+	g->v = nv;
 	g->v[g->n].name = name;
 	g->v[g->n].ref = ref;
 	g->n++;
@@ -207,18 +199,10 @@ struct ignore {
 
 static void ign_push(struct rg_cc *cc, struct ignore *ig, struct rg_vset *vs)
 {
-	if (ig->n == ig->cap) {
-		uint32_t ncap = ig->cap ? ig->cap * 2 : 8;
-		struct rg_vset *ns = tg_arena_alloc_array(&cc->tmp, ncap, sizeof(*ns));
-		if (!ns) {
-			cc->oom = true;
-			return;
-		}
-		if (ig->n)
-			memcpy(ns, ig->s, ig->n * sizeof(*ns));
-		ig->s = ns;
-		ig->cap = ncap;
-	}
+	struct rg_vset *ns = tg_rego_tmp_grow(cc, ig->s, ig->n, &ig->cap, sizeof(*ig->s), 8);
+	if (!ns)
+		return;
+	ig->s = ns;
 	ig->s[ig->n++] = *vs;
 }
 
@@ -655,18 +639,10 @@ struct lv_stack {
 
 static void lv_push(struct rg_cc *cc, struct lv_stack *st)
 {
-	if (st->n == st->cap) {
-		uint32_t ncap = st->cap ? st->cap * 2 : 8;
-		struct lv_scope *ns = tg_arena_alloc_array(&cc->tmp, ncap, sizeof(*ns));
-		if (!ns) {
-			cc->oom = true;
-			return;
-		}
-		if (st->n)
-			memcpy(ns, st->s, st->n * sizeof(*ns));
-		st->s = ns;
-		st->cap = ncap;
-	}
+	struct lv_scope *ns = tg_rego_tmp_grow(cc, st->s, st->n, &st->cap, sizeof(*st->s), 8);
+	if (!ns)
+		return;
+	st->s = ns;
 	memset(&st->s[st->n++], 0, sizeof(struct lv_scope));
 }
 
@@ -689,18 +665,10 @@ static void lv_insert(struct rg_cc *cc, struct lv_stack *st, const char *x, cons
 	struct lv_ent *e = lv_top_find(st, x);
 	if (!e) {
 		s = &st->s[st->n - 1];
-		if (s->n == s->cap) {
-			uint32_t ncap = s->cap ? s->cap * 2 : 8;
-			struct lv_ent *ne = tg_arena_alloc_array(&cc->tmp, ncap, sizeof(*ne));
-			if (!ne) {
-				cc->oom = true;
-				return;
-			}
-			if (s->n)
-				memcpy(ne, s->e, s->n * sizeof(*ne));
-			s->e = ne;
-			s->cap = ncap;
-		}
+		struct lv_ent *ne = tg_rego_tmp_grow(cc, s->e, s->n, &s->cap, sizeof(*s->e), 8);
+		if (!ne)
+			return;
+		s->e = ne;
 		e = &s->e[s->n++];
 	}
 	e->v = x;
@@ -1313,18 +1281,10 @@ struct exprs {
 
 static void exprs_add(struct rg_cc *cc, struct exprs *x, struct rg_expr *e)
 {
-	if (x->n == x->cap) {
-		uint32_t ncap = x->cap ? x->cap * 2 : 8;
-		struct rg_expr **nv = tg_arena_alloc_array(&cc->tmp, ncap, sizeof(*nv));
-		if (!nv) {
-			cc->oom = true;
-			return;
-		}
-		if (x->n)
-			memcpy(nv, x->v, x->n * sizeof(*nv));
-		x->v = nv;
-		x->cap = ncap;
-	}
+	struct rg_expr **nv = tg_rego_tmp_grow(cc, x->v, x->n, &x->cap, sizeof(*x->v), 8);
+	if (!nv)
+		return;
+	x->v = nv;
 	x->v[x->n++] = e;
 }
 

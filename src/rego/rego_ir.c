@@ -878,22 +878,37 @@ const char *tg_rego_call_name(struct rg_cc *cc, const struct rg_term *call, stru
 
 /* ---- var sets ---- */
 
+void *tg_rego_tmp_grow(struct rg_cc *cc, void *v, uint32_t n, uint32_t *cap, size_t elem,
+		       uint32_t first)
+{
+	uint32_t ncap;
+	void *nv;
+	if (n < *cap)
+		return v;
+	if (*cap > UINT32_MAX / 2) {
+		cc->oom = true;
+		return NULL;
+	}
+	ncap = *cap ? *cap * 2 : first;
+	nv = tg_arena_alloc_array(&cc->tmp, ncap, elem);
+	if (!nv) {
+		cc->oom = true;
+		return NULL;
+	}
+	if (n)
+		memcpy(nv, v, (size_t)n * elem);
+	*cap = ncap;
+	return nv;
+}
+
 void tg_rego_vs_add(struct rg_cc *cc, struct rg_vset *s, const char *v)
 {
 	if (tg_rego_vs_has(s, v))
 		return;
-	if (s->n == s->cap) {
-		uint32_t ncap = s->cap ? s->cap * 2 : 8;
-		const char **nv = tg_arena_alloc_ptrs(&cc->tmp, ncap * sizeof(*nv));
-		if (!nv) {
-			cc->oom = true;
-			return;
-		}
-		if (s->n)
-			memcpy(nv, s->v, s->n * sizeof(*nv));
-		s->v = nv;
-		s->cap = ncap;
-	}
+	const char **nv = tg_rego_tmp_grow(cc, s->v, s->n, &s->cap, sizeof(*s->v), 8);
+	if (!nv)
+		return;
+	s->v = nv;
 	s->v[s->n++] = v;
 }
 

@@ -112,6 +112,12 @@ bool tg_rego_e_is_call(const struct rg_expr *e);
 const char *tg_rego_call_name(struct rg_cc *cc, const struct rg_term *call, struct tg_buf *tmp);
 
 /* ---- var sets ---- */
+/* Makes room for one more element in a vector of n used and *cap allocated
+ * elements of elem bytes in the compiler's scratch arena (first: the first
+ * capacity). Returns the vector, moved when it grew; NULL and cc->oom when
+ * the arena is exhausted (the old vector is left as it was). */
+void *tg_rego_tmp_grow(struct rg_cc *cc, void *v, uint32_t n, uint32_t *cap, size_t elem,
+		       uint32_t first);
 void tg_rego_vs_add(struct rg_cc *cc, struct rg_vset *s, const char *v);
 bool tg_rego_vs_has(const struct rg_vset *s, const char *v);
 void tg_rego_vs_union(struct rg_cc *cc, struct rg_vset *s, const struct rg_vset *o);

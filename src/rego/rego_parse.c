@@ -1552,14 +1552,43 @@ static struct tg_rego_term *term_op(struct parser *p)
 	return op;
 }
 
-static struct tg_rego_term *parse_term_factor(struct parser *p)
+/* Binary operator levels, tightest first: `* / %`, `+ -`, `&`, `|`, then
+ * the relations. Each level is left-associative. */
+enum binlevel { LV_FACTOR, LV_ARITH, LV_AND, LV_OR, LV_RELATION };
+
+static bool binop_at(int k, enum binlevel lv)
+{
+	switch (lv) {
+	case LV_FACTOR:
+		return k == TK_MUL || k == TK_QUO || k == TK_REM;
+	case LV_ARITH:
+		return k == TK_ADD || k == TK_SUB;
+	case LV_AND:
+		return k == TK_AND;
+	case LV_OR:
+		return k == TK_OR;
+	case LV_RELATION:
+		return k == TK_EQUAL || k == TK_NEQ || k == TK_LT || k == TK_GT || k == TK_LTE ||
+		       k == TK_GTE;
+	}
+	return false;
+}
+
+static struct tg_rego_term *parse_binary(struct parser *p, enum binlevel lv);
+
+static struct tg_rego_term *parse_operand(struct parser *p, enum binlevel lv)
+{
+	return lv == LV_FACTOR ? parse_term(p) : parse_binary(p, (enum binlevel)(lv - 1));
+}
+
+static struct tg_rego_term *parse_binary(struct parser *p, enum binlevel lv)
 {
 	struct tg_rego_term *lhs;
 	int extra = 0;
 	if (!enter(p))
 		return NULL;
-	lhs = parse_term(p);
-	while (lhs && (cur(p) == TK_MUL || cur(p) == TK_QUO || cur(p) == TK_REM)) {
+	lhs = parse_operand(p, lv);
+	while (lhs && binop_at(cur(p), lv)) {
 		struct tg_rego_term *op, *rhs;
 		/* each operator nests the AST one deeper: count it */
 		if (!enter(p)) {
@@ -1570,7 +1599,7 @@ static struct tg_rego_term *parse_term_factor(struct parser *p)
 		op = term_op(p);
 		if (!op)
 			break;
-		rhs = parse_term(p);
+		rhs = parse_operand(p, lv);
 		if (!rhs)
 			break;
 		lhs = call2(p, op, lhs, rhs);
@@ -1578,124 +1607,11 @@ static struct tg_rego_term *parse_term_factor(struct parser *p)
 	p->depth -= extra;
 	leave(p);
 	return lhs;
-}
-
-static struct tg_rego_term *parse_term_arith(struct parser *p)
-{
-	struct tg_rego_term *lhs;
-	int extra = 0;
-	if (!enter(p))
-		return NULL;
-	lhs = parse_term_factor(p);
-	while (lhs && (cur(p) == TK_ADD || cur(p) == TK_SUB)) {
-		struct tg_rego_term *op, *rhs;
-		/* each operator nests the AST one deeper: count it */
-		if (!enter(p)) {
-			lhs = NULL;
-			break;
-		}
-		extra++;
-		op = term_op(p);
-		if (!op)
-			break;
-		rhs = parse_term_factor(p);
-		if (!rhs)
-			break;
-		lhs = call2(p, op, lhs, rhs);
-	}
-	p->depth -= extra;
-	leave(p);
-	return lhs;
-}
-
-static struct tg_rego_term *parse_term_and(struct parser *p)
-{
-	struct tg_rego_term *lhs;
-	int extra = 0;
-	if (!enter(p))
-		return NULL;
-	lhs = parse_term_arith(p);
-	while (lhs && cur(p) == TK_AND) {
-		struct tg_rego_term *op, *rhs;
-		/* each operator nests the AST one deeper: count it */
-		if (!enter(p)) {
-			lhs = NULL;
-			break;
-		}
-		extra++;
-		op = term_op(p);
-		if (!op)
-			break;
-		rhs = parse_term_arith(p);
-		if (!rhs)
-			break;
-		lhs = call2(p, op, lhs, rhs);
-	}
-	p->depth -= extra;
-	leave(p);
-	return lhs;
-}
-
-static struct tg_rego_term *parse_term_or(struct parser *p)
-{
-	struct tg_rego_term *lhs;
-	int extra = 0;
-	if (!enter(p))
-		return NULL;
-	lhs = parse_term_and(p);
-	while (lhs && cur(p) == TK_OR) {
-		struct tg_rego_term *op, *rhs;
-		/* each operator nests the AST one deeper: count it */
-		if (!enter(p)) {
-			lhs = NULL;
-			break;
-		}
-		extra++;
-		op = term_op(p);
-		if (!op)
-			break;
-		rhs = parse_term_and(p);
-		if (!rhs)
-			break;
-		lhs = call2(p, op, lhs, rhs);
-	}
-	p->depth -= extra;
-	leave(p);
-	return lhs;
-}
-
-static bool is_relation(int k)
-{
-	return k == TK_EQUAL || k == TK_NEQ || k == TK_LT || k == TK_GT || k == TK_LTE ||
-	       k == TK_GTE;
 }
 
 static struct tg_rego_term *parse_term_relation(struct parser *p)
 {
-	struct tg_rego_term *lhs;
-	int extra = 0;
-	if (!enter(p))
-		return NULL;
-	lhs = parse_term_or(p);
-	while (lhs && is_relation(cur(p))) {
-		struct tg_rego_term *op, *rhs;
-		/* each operator nests the AST one deeper: count it */
-		if (!enter(p)) {
-			lhs = NULL;
-			break;
-		}
-		extra++;
-		op = term_op(p);
-		if (!op)
-			break;
-		rhs = parse_term_or(p);
-		if (!rhs)
-			break;
-		lhs = call2(p, op, lhs, rhs);
-	}
-	p->depth -= extra;
-	leave(p);
-	return lhs;
+	return parse_binary(p, LV_RELATION);
 }
 
 /* `x in xs`, `k, v in xs` (keyval only), chained `a in b in c`. */

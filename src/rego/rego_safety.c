@@ -429,18 +429,10 @@ static struct unsafe_ent *unsafe_get(struct rg_cc *cc, struct unsafe *u, const s
 			return &u->v[i];
 	if (!create)
 		return NULL;
-	if (u->n == u->cap) {
-		uint32_t ncap = u->cap ? u->cap * 2 : 8;
-		struct unsafe_ent *nv = tg_arena_alloc_array(&cc->tmp, ncap, sizeof(*nv));
-		if (!nv) {
-			cc->oom = true;
-			return NULL;
-		}
-		if (u->n)
-			memcpy(nv, u->v, u->n * sizeof(*nv));
-		u->v = nv;
-		u->cap = ncap;
-	}
+	struct unsafe_ent *nv = tg_rego_tmp_grow(cc, u->v, u->n, &u->cap, sizeof(*u->v), 8);
+	if (!nv)
+		return NULL;
+	u->v = nv;
 	memset(&u->v[u->n], 0, sizeof(struct unsafe_ent));
 	u->v[u->n].e = e;
 	return &u->v[u->n++];
