@@ -45,7 +45,7 @@ tg_err tg_buf_addc(struct tg_buf *b, uint8_t c) TG_MUST_CHECK;
 
 /* Appends formatted text. On error the buffer is unchanged. */
 tg_err tg_buf_addf(struct tg_buf *b, const char *fmt, ...) TG_PRINTF(2, 3) TG_MUST_CHECK;
-tg_err tg_buf_vaddf(struct tg_buf *b, const char *fmt, va_list ap) TG_MUST_CHECK;
+tg_err tg_buf_vaddf(struct tg_buf *b, const char *fmt, va_list ap) TG_MUST_CHECK TG_PRINTF(2, 0);
 
 /* Makes room for at least n more bytes and returns where they go, so that
  * a producer can write in place and then call tg_buf_commit(b, n).

@@ -43,7 +43,7 @@ void tg_diag_init(struct tg_diag *d)
 	d->msg[0] = '\0';
 }
 
-static void diag_vset(struct tg_diag *d, const char *fmt, va_list ap)
+TG_PRINTF(2, 0) static void diag_vset(struct tg_diag *d, const char *fmt, va_list ap)
 {
 	int n = vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
 	if (n < 0)

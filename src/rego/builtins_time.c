@@ -1381,7 +1381,7 @@ static tg_err go_parse(struct tg_rego_bctx *c, const char *layout, size_t ln, co
 				utc = true;
 				break;
 			}
-			/* fall through */
+			__attribute__((fallthrough));
 		case STD_NUM_TZ:
 		case STD_NUM_SHORT_TZ:
 		case STD_NUM_COLON_TZ:

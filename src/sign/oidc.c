@@ -30,7 +30,7 @@ static const char *claim_a(const struct tg_json *c, const char *key, struct tg_a
 
 /* Formats into a fixed identity field; a value that does not fit marks the
  * identity overlong (rejected: a truncated SAN could name someone else). */
-static void fld(struct tg_sign_identity *id, char *dst, size_t cap, const char *fmt, ...)
+TG_PRINTF(4, 5) static void fld(struct tg_sign_identity *id, char *dst, size_t cap, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
