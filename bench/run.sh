@@ -22,6 +22,10 @@ if [ -x "$here/tlog.sh" ]; then
 	echo
 	"$here/tlog.sh" "$dir"
 fi
+if [ -x "$here/gate.sh" ]; then
+	echo
+	"$here/gate.sh" "$dir"
+fi
 if [ -x "$here/identity.sh" ]; then
 	echo
 	"$here/identity.sh" "$dir"

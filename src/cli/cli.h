@@ -150,6 +150,12 @@ extern const char tg_cli_policy_fmt_usage[];
 int tg_cli_policy_bench(const struct tg_cli_cmd *cmd, int argc, char **argv);
 extern const char tg_cli_policy_bench_usage[];
 
+/* deployment gate (cmd_gate.c) */
+int tg_cli_gate_check(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_gate_check_usage[];
+int tg_cli_admission_review(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_admission_review_usage[];
+
 /* ---- helpers (util.c) ---- */
 
 /* The one mapping from an error code to an exit code: 1 for failed

@@ -84,6 +84,10 @@ static const struct tg_cli_cmd commands[] = {
 	 tg_cli_policy_bench_usage},
 	{"policy conformance", tg_cli_policy_conformance, "run OPA conformance case files",
 	 tg_cli_policy_conformance_usage},
+	{"gate check", tg_cli_gate_check, "decide on an artifact from its verified evidence and policy",
+	 tg_cli_gate_check_usage},
+	{"admission review", tg_cli_admission_review,
+	 "answer a Kubernetes AdmissionReview with the deployment gate", tg_cli_admission_review_usage},
 };
 
 static const char main_usage_head[] =

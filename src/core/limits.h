@@ -75,6 +75,14 @@
 #define TG_LIMIT_REGO_STACK (4 * TG_MIB)       /* default bytes of C stack one evaluation may use */
 #define TG_LIMIT_REGO_YAML_DEPTH 512           /* nesting of a YAML data document */
 
+/* Deployment gate and Kubernetes admission (src/gate) */
+#define TG_LIMIT_GATE_EVIDENCE 64              /* bundles decided on for one artifact */
+#define TG_LIMIT_GATE_INDEX 100000             /* bundles in one evidence index (--evidence DIR) */
+#define TG_LIMIT_GATE_REVIEW (3 * TG_MIB)      /* bytes of one AdmissionReview (the API server's request cap) */
+#define TG_LIMIT_GATE_REVIEW_DEPTH 128         /* JSON nesting of one AdmissionReview */
+#define TG_LIMIT_GATE_IMAGES 256               /* container images of one admitted object */
+#define TG_LIMIT_GATE_IMAGE_REF 4096           /* bytes of one image reference */
+
 /* Arenas and buffers */
 #define TG_LIMIT_ARENA_DEFAULT (64 * TG_MIB)  /* default cap of a per-request arena */
 
