@@ -83,6 +83,17 @@ struct tg_rego_options {
 	int64_t now_ns;             /* time.now_ns() of the evaluation; 0: the clock */
 	tg_rego_print_fn print;     /* NULL: print() output is dropped */
 	void *print_ctx;
+	/*
+	 * Network access of http.send and net.lookup_ip_addr, which also needs
+	 * TG_REGO_CAP_NET in caps: the hosts they may reach (names or IP
+	 * literals, no port; compared case-insensitively), NULL-terminated.
+	 * NULL allows any host. Without the capability, or for a host not on
+	 * the list, the built-in stops the evaluation with an
+	 * eval_builtin_error saying how to allow it.
+	 */
+	const char *const *allow_net;
+	size_t http_max_body;       /* bytes of one http.send response body;
+				     * 0: TG_LIMIT_REGO_HTTP_BODY (16 MiB) */
 };
 
 /* Starts collecting modules and data. */

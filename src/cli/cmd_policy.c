@@ -29,7 +29,8 @@
 
 const char tg_cli_policy_eval_usage[] =
 	"usage: tollgate policy eval [--v0|--v1] [-d FILE|DIR]... [-i INPUT] [--strict-builtin-errors]\n"
-	"                            [--limit-steps N] [--limit-memory BYTES] [--timeout MS] QUERY\n"
+	"                            [--limit-steps N] [--limit-memory BYTES] [--timeout MS]\n"
+	"                            [--allow-net HOST[,HOST]...] QUERY\n"
 	"\n"
 	"Evaluates the Rego QUERY and prints the result in the shape of\n"
 	"`opa eval --format json`: {\"result\":[{\"expressions\":[...],\"bindings\":{...}}]},\n"
@@ -45,6 +46,10 @@ const char tg_cli_policy_eval_usage[] =
 	"  --limit-steps N            stop after N evaluation steps (default 100000000)\n"
 	"  --limit-memory BYTES       stop when evaluation allocated BYTES (default 512 MiB)\n"
 	"  --timeout MS               stop after MS milliseconds\n"
+	"  --allow-net HOST[,HOST]    let http.send and net.lookup_ip_addr reach these hosts\n"
+	"                             (names or IP addresses, no port; repeatable); without\n"
+	"                             it a policy that reaches the network stops with an\n"
+	"                             eval_builtin_error\n"
 	"  -h, --help                 show this help\n"
 	"\n"
 	"Errors (parse, compile, evaluation) exit 2 and print\n"
@@ -126,7 +131,8 @@ static tg_err load_file(struct loader *l, const char *path, const char *rel, boo
 		return TG_E_TOOBIG;
 	}
 	tg_diag_init(&d);
-	rc = tg_cli_read_file(path, TG_LIMIT_JSON_DOC, false, &in, &d);
+	/* JSON data is parsed from a mapping of the file, never read whole */
+	rc = has_suffix(path, ".json") ? TG_OK : tg_cli_read_file(path, TG_LIMIT_JSON_DOC, false, &in, &d);
 	if (rc != TG_OK) {
 		tg_rego_errors_add(l->errs, "rego_parse_error", NULL, "%s", d.msg);
 		goto out;
@@ -146,7 +152,11 @@ static tg_err load_file(struct loader *l, const char *path, const char *rel, boo
 			if (*p && strcmp(p, ".") != 0)
 				keys[nk++] = p;
 		}
-		rc = tg_rego_builder_add_data_at(l->b, path, tg_buf_str(&in), in.len, keys, nk, l->errs);
+		if (has_suffix(path, ".json"))
+			rc = tg_rego_builder_add_data_file(l->b, path, keys, nk, l->errs);
+		else
+			rc = tg_rego_builder_add_data_at(l->b, path, tg_buf_str(&in), in.len, keys, nk,
+							 l->errs);
 		free(dirs);
 	}
 out:
@@ -317,6 +327,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_COUNT,
 	OPT_FORMAT,
+	OPT_ALLOW_NET,
 };
 
 struct paths {
@@ -380,6 +391,27 @@ static int parse_u64(const struct tg_cli_cmd *cmd, const char *flag, const char 
 	return TG_EXIT_OK;
 }
 
+/* --allow-net HOST[,HOST]: appends the hosts of s to hosts (their copy in
+ * bufs, to free) */
+static int add_hosts(const struct tg_cli_cmd *cmd, const char *s, struct paths *hosts,
+		     struct paths *bufs)
+{
+	char *copy = tg_xstrdup(s), *p = copy;
+	paths_add(bufs, copy);
+	for (;;) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = 0;
+		if (!*p || strchr(p, '/') || strchr(p, ' '))
+			return tg_cli_usage_error(cmd, "--allow-net wants host names or addresses "
+						       "separated by commas, not '%s'", s);
+		paths_add(hosts, p);
+		if (!comma)
+			return TG_EXIT_OK;
+		p = comma + 1;
+	}
+}
+
 int tg_cli_policy_eval(const struct tg_cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -391,10 +423,11 @@ int tg_cli_policy_eval(const struct tg_cli_cmd *cmd, int argc, char **argv)
 		{"limit-steps", required_argument, NULL, OPT_STEPS},
 		{"limit-memory", required_argument, NULL, OPT_MEMORY},
 		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"allow-net", required_argument, NULL, OPT_ALLOW_NET},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct paths paths = {0};
+	struct paths paths = {0}, hosts = {0}, hostbufs = {0};
 	const char *input = NULL, *query;
 	int version = TG_REGO_V1, c, code = TG_EXIT_INTERNAL;
 	struct tg_rego_options o;
@@ -442,6 +475,11 @@ int tg_cli_policy_eval(const struct tg_cli_cmd *cmd, int argc, char **argv)
 				goto out;
 			o.limits.timeout_ms = u;
 			break;
+		case OPT_ALLOW_NET:
+			if ((code = add_hosts(cmd, optarg, &hosts, &hostbufs)) != TG_EXIT_OK)
+				goto out;
+			o.caps |= TG_REGO_CAP_NET;
+			break;
 		case 'h':
 			code = tg_cli_help(cmd);
 			goto out;
@@ -455,6 +493,10 @@ int tg_cli_policy_eval(const struct tg_cli_cmd *cmd, int argc, char **argv)
 		goto out;
 	}
 	query = argv[optind];
+	if (hosts.n) {
+		paths_add(&hosts, NULL);
+		o.allow_net = hosts.v;
+	}
 	if (o.limits.memory) {
 		tg_arena_release(&a);
 		tg_arena_init(&a, o.limits.memory);
@@ -495,6 +537,10 @@ out:
 	tg_rego_policy_free(p);
 	tg_rego_errors_release(&errs);
 	tg_arena_release(&a);
+	for (size_t k = 0; k < hostbufs.n; k++)
+		free((char *)hostbufs.v[k]);
+	free(hostbufs.v);
+	free(hosts.v);
 	free(paths.v);
 	return code;
 }

@@ -411,11 +411,9 @@ tg_err tg_json_new_array(struct tg_arena *a, const struct tg_json *const *items,
 	return TG_OK;
 }
 
-tg_err tg_json_object_finish(struct tg_arena *a, struct tg_json_member *m, size_t n,
-			     enum tg_json_dup dup, const struct tg_json **out, size_t *dup_index)
+tg_err tg_json_members_settle(struct tg_json_member *m, size_t n, enum tg_json_dup dup,
+			      size_t *k_out, size_t *dup_index)
 {
-	struct tg_json *v;
-	struct tg_json_member *copy = NULL;
 	size_t i, k;
 
 	tg_json_sort_members(m, n);
@@ -432,11 +430,27 @@ tg_err tg_json_object_finish(struct tg_arena *a, struct tg_json_member *m, size_
 		}
 		m[k++] = m[i];
 	}
+	*k_out = k;
+	return TG_OK;
+}
+
+tg_err tg_json_object_finish(struct tg_arena *a, struct tg_json_member *m, size_t n,
+			     enum tg_json_dup dup, const struct tg_json **out, size_t *dup_index)
+{
+	struct tg_json *v;
+	struct tg_json_member *copy = NULL;
+	size_t k = 0;
+	tg_err r;
+
+	r = tg_json_members_settle(m, n, dup, &k, dup_index);
+	if (r != TG_OK)
+		return r;
 	v = node_new(a, TG_JSON_OBJECT);
 	if (!v)
 		return TG_E_TOOBIG;
 	if (k) {
-		copy = tg_arena_alloc_array(a, k, sizeof(*copy));
+		/* members are two pointers: pointer alignment, no padding */
+		copy = tg_arena_alloc_ptrs(a, k * sizeof(*copy));
 		if (!copy)
 			return TG_E_TOOBIG;
 		memcpy(copy, m, k * sizeof(*copy));

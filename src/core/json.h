@@ -103,6 +103,31 @@ tg_err tg_json_parse(struct tg_arena *a, const void *text, size_t len,
 		     const struct tg_json_parse_opts *opts, const struct tg_json **out,
 		     size_t *consumed, struct tg_diag *d) TG_MUST_CHECK;
 
+/*
+ * Like tg_json_parse (no trailing data allowed) for data documents that are
+ * loaded once and read many times: equal keys, strings and numbers of up
+ * to 64 bytes, and arrays and objects of up to 8 items are built once and
+ * shared within the document (values are immutable, so this is invisible
+ * to readers except through pos, which for a shared value is where it
+ * first appeared). Costs a transient cache of up to 3 MiB.
+ */
+tg_err tg_json_parse_data(struct tg_arena *a, const void *text, size_t len,
+			  const struct tg_json_parse_opts *opts, const struct tg_json **out,
+			  struct tg_diag *d) TG_MUST_CHECK;
+
+/*
+ * tg_json_parse_data for the file open on fd, of at most max bytes
+ * (TG_E_TOOBIG beyond). A regular file is read through a private
+ * read-only mapping whose pages are given back as the parser moves past
+ * them, so the text never sits in memory whole; other files (pipes) are
+ * read to their end first. TG_E_IO when the file cannot be read; d gets a
+ * message without the file's name. The file must not shrink while it is
+ * parsed (the mapping would fault). fd stays open.
+ */
+tg_err tg_json_parse_fd(struct tg_arena *a, int fd, size_t max,
+			const struct tg_json_parse_opts *opts, const struct tg_json **out,
+			struct tg_diag *d) TG_MUST_CHECK;
+
 /* ---- emitting ---- */
 
 #define TG_JSON_EMIT_PRETTY 0x01 /* two-space indentation, one member per line */

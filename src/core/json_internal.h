@@ -46,6 +46,11 @@ bool tg_numlit_split(const char *s, size_t n, struct tg_numparts *np);
 /* Sorts members by key (stable). */
 void tg_json_sort_members(struct tg_json_member *m, size_t n);
 
+/* Sorts m in place and applies dup (drops all but the last of equal keys,
+ * or TG_E_DUPKEY with *dup_index as below); *k gets the members left. */
+tg_err tg_json_members_settle(struct tg_json_member *m, size_t n, enum tg_json_dup dup, size_t *k,
+			      size_t *dup_index);
+
 /* Sorts m in place, applies dup, and copies the result into a new object.
  * On TG_E_DUPKEY, *dup_index (may be NULL) gets the index, in the sorted
  * array, of the first of two equal keys. */

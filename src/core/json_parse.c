@@ -1,21 +1,32 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * json_parse.c - RFC 8259 parser: strict grammar, strict UTF-8, no lone
- * surrogates, bounded depth, values in an arena. Recursive descent with a
- * depth counter; children collect on shared scratch stacks and are copied
- * into the arena once their container closes.
+ * surrogates, bounded depth, values in an arena, children on scratch stacks.
+ * For data documents it shares repeated values (hash-consing) and parses
+ * files from a mapping it gives back as it goes (docs/internals/json_memory.md).
  */
 #include "core/json.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/cursor.h"
 #include "core/json_internal.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+
+/* A value built before and the hash it was filed under: comparing the hash
+ * first keeps misses from touching the value (a cache miss each). */
+struct share_slot {
+	const struct tg_json *v;
+	uint64_t h;
+};
 
 struct parser {
 	const uint8_t *p;
@@ -32,7 +43,138 @@ struct parser {
 	struct tg_json_member *ms;
 	size_t mlen, mcap;
 	struct tg_buf sb; /* unescaped string under construction */
+	/* sharing: NULL when off, else share_mask + 1 slots */
+	struct share_slot *share;
+	size_t share_mask;
+	uint64_t *seen;	  /* doorkeeper bits: hashes met once */
+	size_t seen_mask; /* bits - 1 */
+	size_t made;	  /* nodes built so far */
+	/* giving back input pages: rel_next is SIZE_MAX when off */
+	uint8_t *map;	 /* the mapping, page aligned */
+	size_t rel_done; /* bytes of it given back */
+	size_t rel_next; /* offset at which to give back more */
 };
+
+/* Strings and numbers longer than this are never shared: long strings are
+ * rarely repeated and would cost hashing for nothing. */
+#define SHARE_STR_MAX 64
+/* Arrays and objects with more items than this are never shared. */
+#define SHARE_ITEMS_MAX 8
+/* Cache slots (16 bytes each): about one per 64 input bytes, within these
+ * bounds. */
+#define SHARE_SLOTS_MIN 256u
+#ifndef SHARE_SLOTS_MAX
+#define SHARE_SLOTS_MAX (1u << 17)
+#endif
+/* Input pages are given back in steps of this many bytes (a multiple of
+ * any page size). */
+#define RELEASE_STEP ((size_t)4 << 20)
+
+#define HASH_K 0x9e3779b97f4a7c15ULL
+
+static inline uint64_t hash_mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * HASH_K;
+	return h ^ (h >> 32);
+}
+
+static inline uint64_t hash_end(uint64_t h)
+{
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 32);
+}
+
+static uint64_t hash_bytes(unsigned type, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = hash_mix(type, n), w;
+	size_t i = 0;
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, b + i, 8);
+		h = hash_mix(h, w);
+	}
+	if (i < n) {
+		w = 0;
+		memcpy(&w, b + i, n - i);
+		h = hash_mix(h, w);
+	}
+	return hash_end(h);
+}
+
+/* The cache is two-way set associative: slots 2i and 2i+1 form a set, the
+ * most recently used first. */
+
+/* Returns the value of type filed under h whose len items (strings and
+ * numbers: bytes; arrays: item pointers; objects: members) are the bytes
+ * at data, or NULL. */
+static const struct tg_json *share_get(struct parser *P, uint64_t h, uint8_t type, size_t len,
+				       const void *data, size_t bytes)
+{
+	struct share_slot *set = &P->share[h & P->share_mask & ~(size_t)1];
+	int w;
+	for (w = 0; w < 2; w++) {
+		const struct tg_json *c = set[w].v;
+		const void *cd;
+		size_t cn;
+		if (!c || set[w].h != h || c->type != type)
+			continue;
+		if (type == TG_JSON_ARRAY) {
+			cd = c->u.a.items;
+			cn = c->u.a.len;
+		} else if (type == TG_JSON_OBJECT) {
+			cd = c->u.o.items;
+			cn = c->u.o.len;
+		} else {
+			cd = c->u.s.p;
+			cn = c->u.s.len;
+		}
+		if (cn != len || (bytes && memcmp(cd, data, bytes) != 0))
+			continue;
+		if (w) {
+			struct share_slot t = set[0];
+			set[0] = set[1];
+			set[1] = t;
+		}
+		return c;
+	}
+	return NULL;
+}
+
+/* Files v under h when its hash was met before: values seen once (most
+ * names, ids, digests) never enter the cache, so they do not push out the
+ * values that do repeat. */
+static void share_put(struct parser *P, uint64_t h, const struct tg_json *v)
+{
+	struct share_slot *set = &P->share[h & P->share_mask & ~(size_t)1];
+	size_t bit = (size_t)(h >> 32) & P->seen_mask;
+	uint64_t m = (uint64_t)1 << (bit & 63);
+	if (!(P->seen[bit >> 6] & m)) {
+		P->seen[bit >> 6] |= m;
+		return;
+	}
+	set[1] = set[0];
+	set[0].v = v;
+	set[0].h = h;
+}
+
+/* Gives back the input pages the parser has moved past (the mapping stays;
+ * touching a page again reads it from the file again). */
+static void release_input(struct parser *P)
+{
+	size_t upto = P->i & ~(RELEASE_STEP - 1);
+	if (upto > P->rel_done) {
+		(void)madvise(P->map + P->rel_done, upto - P->rel_done, MADV_DONTNEED);
+		P->rel_done = upto;
+	}
+	P->rel_next = upto + RELEASE_STEP;
+}
+
+static inline void maybe_release(struct parser *P)
+{
+	if (P->i >= P->rel_next)
+		release_input(P);
+}
 
 static tg_err fail(struct parser *P, size_t at, tg_err e, const char *fmt, ...)
 	TG_PRINTF(4, 5);
@@ -102,14 +244,14 @@ static int hex4(const uint8_t *p, uint32_t *out)
 	return 1;
 }
 
-/* Parses a string starting at the opening quote; returns the bytes in the
- * arena (NUL-terminated). */
+/* Parses a string starting at the opening quote; returns its bytes, which
+ * point into the input or into P->sb and stay valid until the next string
+ * is parsed. */
 static tg_err parse_string_raw(struct parser *P, const char **sp, size_t *slen)
 {
 	size_t start = ++P->i, i = start;
 	const uint8_t *p = P->p;
 	size_t n = P->n;
-	char *copy;
 
 	/* Fast path: no escapes. */
 	for (;;) {
@@ -133,10 +275,7 @@ static tg_err parse_string_raw(struct parser *P, const char **sp, size_t *slen)
 		i++;
 	}
 	if (p[i] == '"') {
-		copy = tg_arena_strndup(P->a, (const char *)p + start, i - start);
-		if (!copy)
-			return fail_toobig(P);
-		*sp = copy;
+		*sp = (const char *)p + start;
 		*slen = i - start;
 		P->i = i + 1;
 		return TG_OK;
@@ -228,31 +367,60 @@ static tg_err parse_string_raw(struct parser *P, const char **sp, size_t *slen)
 			return fail_toobig(P);
 		i++;
 	}
-	copy = tg_arena_strndup(P->a, (const char *)P->sb.data, P->sb.len);
-	if (!copy)
-		return fail_toobig(P);
-	*sp = copy;
+	*sp = (const char *)P->sb.data;
 	*slen = P->sb.len;
 	P->i = i + 1;
 	return TG_OK;
 }
 
-static tg_err parse_string(struct parser *P, const struct tg_json **out)
+/* Returns a string or number node for the n bytes at s (copied), or the
+ * equal node built before when sharing. */
+static tg_err make_scalar(struct parser *P, enum tg_json_type type, uint8_t flags, const char *s,
+			  size_t n, size_t at, const struct tg_json **out)
 {
+	bool share = P->share && n <= SHARE_STR_MAX;
 	struct tg_json *v;
-	size_t at = P->i;
-	tg_err r;
-	v = tg_arena_alloc_ptrs(P->a, sizeof(*v));
+	uint64_t h = 0;
+	char *copy;
+
+	if (share) {
+		const struct tg_json *c;
+		h = hash_bytes(type, s, n);
+		c = share_get(P, h, (uint8_t)type, n, s, n);
+		if (c) {
+			*out = c;
+			return TG_OK;
+		}
+	}
+	/* node and bytes in one piece: n < 4 GiB, checked on entry */
+	v = tg_arena_alloc_ptrs(P->a, sizeof(*v) + n + 1);
 	if (!v)
 		return fail_toobig(P);
-	r = parse_string_raw(P, &v->u.s.p, &v->u.s.len);
-	if (r != TG_OK)
-		return r;
-	v->type = TG_JSON_STRING;
-	v->flags = 0;
+	copy = (char *)(v + 1);
+	if (n)
+		memcpy(copy, s, n);
+	copy[n] = '\0';
+	v->type = (uint8_t)type;
+	v->flags = flags;
 	v->pos = at > UINT32_MAX ? UINT32_MAX : (uint32_t)at;
+	v->u.s.p = copy;
+	v->u.s.len = n;
+	P->made++;
+	if (share)
+		share_put(P, h, v);
 	*out = v;
 	return TG_OK;
+}
+
+static tg_err parse_string(struct parser *P, const struct tg_json **out)
+{
+	size_t at = P->i, len = 0;
+	const char *sp = NULL;
+	tg_err r;
+	r = parse_string_raw(P, &sp, &len);
+	if (r != TG_OK)
+		return r;
+	return make_scalar(P, TG_JSON_STRING, 0, sp, len, at, out);
 }
 
 static tg_err parse_number(struct parser *P, const struct tg_json **out)
@@ -261,8 +429,6 @@ static tg_err parse_number(struct parser *P, const struct tg_json **out)
 	size_t n = P->n, start = P->i, i = start;
 	int intlit = 1;
 	struct tg_numparts np;
-	struct tg_json *v;
-	char *lit;
 
 	if (i < n && p[i] == '-')
 		i++;
@@ -301,18 +467,9 @@ static tg_err parse_number(struct parser *P, const struct tg_json **out)
 			    TG_LIMIT_JSON_NUMBER);
 	if (!intlit && !tg_numlit_split((const char *)p + start, i - start, &np))
 		return fail(P, start, TG_E_RANGE, "number exponent out of range");
-	v = tg_arena_alloc_ptrs(P->a, sizeof(*v));
-	lit = v ? tg_arena_strndup(P->a, (const char *)p + start, i - start) : NULL;
-	if (!lit)
-		return fail_toobig(P);
-	v->type = TG_JSON_NUMBER;
-	v->flags = intlit ? TG_JSON_F_INTLIT : 0;
-	v->pos = start > UINT32_MAX ? UINT32_MAX : (uint32_t)start;
-	v->u.s.p = lit;
-	v->u.s.len = i - start;
 	P->i = i;
-	*out = v;
-	return TG_OK;
+	return make_scalar(P, TG_JSON_NUMBER, intlit ? TG_JSON_F_INTLIT : 0, (const char *)p + start,
+			   i - start, start, out);
 }
 
 static tg_err push_value(struct parser *P, const struct tg_json *v)
@@ -343,10 +500,12 @@ static tg_err push_member(struct parser *P, const struct tg_json *k, const struc
 
 static tg_err parse_array(struct parser *P, const struct tg_json **out)
 {
-	size_t base = P->vlen, start = P->i, count;
+	size_t base = P->vlen, start = P->i, count, made0 = P->made;
 	const struct tg_json *item;
 	const struct tg_json **items;
+	bool share = false;
 	struct tg_json *v;
+	uint64_t h = 0;
 	tg_err r;
 
 	P->i++;
@@ -363,6 +522,7 @@ static tg_err parse_array(struct parser *P, const struct tg_json **out)
 		r = push_value(P, item);
 		if (r != TG_OK)
 			return r;
+		maybe_release(P);
 		skip_ws(P);
 		if (P->i < P->n && P->p[P->i] == ',') {
 			P->i++;
@@ -375,12 +535,28 @@ static tg_err parse_array(struct parser *P, const struct tg_json **out)
 		return unexpected(P, "',' or ']'");
 	}
 	count = P->vlen - base;
-	v = tg_arena_alloc_ptrs(P->a, sizeof(*v));
-	items = v ? tg_arena_alloc_array(P->a, count, sizeof(*items)) : NULL;
-	if (!items)
-		return fail_toobig(P);
-	memcpy(items, P->vs + base, count * sizeof(*items));
 	P->vlen = base;
+	/* an item built just now makes this array new: skip the cache */
+	if (P->share && count <= SHARE_ITEMS_MAX && P->made == made0) {
+		const struct tg_json *c;
+		share = true;
+		h = hash_bytes(TG_JSON_ARRAY, P->vs + base, count * sizeof(*items));
+		c = share_get(P, h, TG_JSON_ARRAY, count, P->vs + base, count * sizeof(*items));
+		if (c) {
+			*out = c;
+			return TG_OK;
+		}
+	}
+	/* node and item pointers in one piece; count is below
+	 * TG_LIMIT_JSON_MEMBERS, so the size cannot wrap */
+	v = tg_arena_alloc_ptrs(P->a, sizeof(*v) + count * sizeof(*items));
+	if (!v)
+		return fail_toobig(P);
+	items = (const struct tg_json **)(v + 1);
+	memcpy(items, P->vs + base, count * sizeof(*items));
+	P->made++;
+	if (share)
+		share_put(P, h, v);
 	v->type = TG_JSON_ARRAY;
 	v->flags = 0;
 	v->pos = start > UINT32_MAX ? UINT32_MAX : (uint32_t)start;
@@ -390,9 +566,64 @@ static tg_err parse_array(struct parser *P, const struct tg_json **out)
 	return TG_OK;
 }
 
+/* Builds the object from the members P->ms[base..] (sorted and settled in
+ * place), or hands back the equal object built before when sharing. */
+static tg_err finish_object(struct parser *P, size_t base, size_t start, size_t made0,
+			    const struct tg_json **out)
+{
+	struct tg_json_member *m = P->ms + base;
+	size_t n = P->mlen - base, k = 0, dup_index = 0;
+	bool share = false;
+	struct tg_json_member *copy;
+	struct tg_json *v;
+	uint64_t h = 0;
+	tg_err r;
+
+	r = tg_json_members_settle(m, n, P->dup, &k, &dup_index);
+	if (r == TG_E_DUPKEY) {
+		const struct tg_json *key = m[dup_index + 1].key;
+		/* a shared key node remembers where it first appeared, which
+		 * may be in another object: point at this object instead */
+		if (P->share)
+			return fail(P, start, TG_E_DUPKEY, "duplicate key \"%.*s\" in this object",
+				    (int)(key->u.s.len > 64 ? 64 : key->u.s.len), key->u.s.p);
+		return fail(P, key->pos, TG_E_DUPKEY, "duplicate object key \"%.*s\"",
+			    (int)(key->u.s.len > 64 ? 64 : key->u.s.len), key->u.s.p);
+	}
+	if (r != TG_OK)
+		return fail_toobig(P);
+	/* a key or value built just now makes this object new: skip the cache */
+	if (P->share && k <= SHARE_ITEMS_MAX && P->made == made0) {
+		const struct tg_json *c;
+		share = true;
+		h = hash_bytes(TG_JSON_OBJECT, m, k * sizeof(*m));
+		c = share_get(P, h, TG_JSON_OBJECT, k, m, k * sizeof(*m));
+		if (c) {
+			*out = c;
+			return TG_OK;
+		}
+	}
+	/* node and members in one piece; k is below TG_LIMIT_JSON_MEMBERS */
+	v = tg_arena_alloc_ptrs(P->a, sizeof(*v) + k * sizeof(*m));
+	if (!v)
+		return fail_toobig(P);
+	copy = (struct tg_json_member *)(v + 1);
+	memcpy(copy, m, k * sizeof(*m));
+	v->type = TG_JSON_OBJECT;
+	v->flags = 0;
+	v->pos = start > UINT32_MAX ? UINT32_MAX : (uint32_t)start;
+	v->u.o.items = copy;
+	v->u.o.len = k;
+	P->made++;
+	if (share)
+		share_put(P, h, v);
+	*out = v;
+	return TG_OK;
+}
+
 static tg_err parse_object(struct parser *P, const struct tg_json **out)
 {
-	size_t base = P->mlen, dup_index = 0;
+	size_t base = P->mlen, start = P->i, made0 = P->made;
 	const struct tg_json *key = NULL, *val = NULL;
 	tg_err r;
 
@@ -419,6 +650,7 @@ static tg_err parse_object(struct parser *P, const struct tg_json **out)
 		r = push_member(P, key, val);
 		if (r != TG_OK)
 			return r;
+		maybe_release(P);
 		skip_ws(P);
 		if (P->i < P->n && P->p[P->i] == ',') {
 			P->i++;
@@ -431,14 +663,9 @@ static tg_err parse_object(struct parser *P, const struct tg_json **out)
 		}
 		return unexpected(P, "',' or '}'");
 	}
-	r = tg_json_object_finish(P->a, P->ms + base, P->mlen - base, P->dup, out, &dup_index);
-	if (r == TG_E_DUPKEY) {
-		const struct tg_json *k = P->ms[base + dup_index + 1].key;
-		return fail(P, k->pos, TG_E_DUPKEY, "duplicate object key \"%.*s\"",
-			    (int)(k->u.s.len > 64 ? 64 : k->u.s.len), k->u.s.p);
-	}
+	r = finish_object(P, base, start, made0, out);
 	if (r != TG_OK)
-		return fail_toobig(P);
+		return r;
 	P->mlen = base;
 	return TG_OK;
 }
@@ -484,9 +711,11 @@ static tg_err parse_value(struct parser *P, const struct tg_json **out)
 	}
 }
 
-tg_err tg_json_parse(struct tg_arena *a, const void *text, size_t len,
-		     const struct tg_json_parse_opts *opts, const struct tg_json **out,
-		     size_t *consumed, struct tg_diag *d)
+/* share: build shared values (data documents); map: text is this mapping,
+ * whose pages may be given back as the parser passes them. */
+static tg_err parse_common(struct tg_arena *a, const void *text, size_t len,
+			   const struct tg_json_parse_opts *opts, bool share, uint8_t *map,
+			   const struct tg_json **out, size_t *consumed, struct tg_diag *d)
 {
 	struct parser P;
 	const struct tg_json *v = NULL;
@@ -499,10 +728,25 @@ tg_err tg_json_parse(struct tg_arena *a, const void *text, size_t len,
 	P.d = d;
 	P.max_depth = opts && opts->max_depth ? opts->max_depth : TG_LIMIT_JSON_DEPTH;
 	P.dup = opts ? opts->dup : TG_JSON_DUP_REJECT;
+	P.rel_next = SIZE_MAX;
 	tg_buf_init(&P.sb, len);
 	if (len > UINT32_MAX) {
 		r = fail(&P, 0, TG_E_TOOBIG, "document larger than 4 GiB");
 		goto out;
+	}
+	if (share) {
+		size_t slots = SHARE_SLOTS_MIN;
+		while (slots < SHARE_SLOTS_MAX && slots < len / 64)
+			slots *= 2;
+		P.share = tg_xcalloc(slots, sizeof(*P.share));
+		P.share_mask = slots - 1;
+		/* 64 doorkeeper bits per slot */
+		P.seen = tg_xcalloc(slots, sizeof(*P.seen));
+		P.seen_mask = slots * 64 - 1;
+	}
+	if (map) {
+		P.map = map;
+		P.rel_next = RELEASE_STEP;
 	}
 	r = parse_value(&P, &v);
 	if (r != TG_OK)
@@ -521,6 +765,96 @@ tg_err tg_json_parse(struct tg_arena *a, const void *text, size_t len,
 out:
 	free(P.vs);
 	free(P.ms);
+	free(P.share);
+	free(P.seen);
 	tg_buf_release(&P.sb);
+	return r;
+}
+
+tg_err tg_json_parse(struct tg_arena *a, const void *text, size_t len,
+		     const struct tg_json_parse_opts *opts, const struct tg_json **out,
+		     size_t *consumed, struct tg_diag *d)
+{
+	return parse_common(a, text, len, opts, false, NULL, out, consumed, d);
+}
+
+tg_err tg_json_parse_data(struct tg_arena *a, const void *text, size_t len,
+			  const struct tg_json_parse_opts *opts, const struct tg_json **out,
+			  struct tg_diag *d)
+{
+	struct tg_json_parse_opts o = {TG_JSON_DUP_REJECT, 0, false};
+	if (opts) {
+		o.dup = opts->dup;
+		o.max_depth = opts->max_depth;
+	}
+	return parse_common(a, text, len, &o, true, NULL, out, NULL, d);
+}
+
+/* Reads a file that cannot be mapped (a pipe, a terminal) to its end. */
+static tg_err read_all(int fd, size_t max, struct tg_buf *b, struct tg_diag *d)
+{
+	uint8_t tmp[65536];
+	for (;;) {
+		ssize_t got = read(fd, tmp, sizeof(tmp));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			tg_diag_set(d, "cannot read: %s", strerror(errno));
+			return TG_E_IO;
+		}
+		if (got == 0)
+			return TG_OK;
+		if ((size_t)got > max - b->len) {
+			tg_diag_set(d, "larger than the limit of %zu bytes", max);
+			return TG_E_TOOBIG;
+		}
+		if (tg_buf_add(b, tmp, (size_t)got) != TG_OK) {
+			tg_diag_set(d, "larger than the limit of %zu bytes", max);
+			return TG_E_TOOBIG;
+		}
+	}
+}
+
+tg_err tg_json_parse_fd(struct tg_arena *a, int fd, size_t max,
+			const struct tg_json_parse_opts *opts, const struct tg_json **out,
+			struct tg_diag *d)
+{
+	struct tg_json_parse_opts o = {TG_JSON_DUP_REJECT, 0, false};
+	struct stat st;
+	void *map;
+	size_t len;
+	tg_err r;
+
+	if (opts) {
+		o.dup = opts->dup;
+		o.max_depth = opts->max_depth;
+	}
+	if (fstat(fd, &st) != 0) {
+		tg_diag_set(d, "cannot read: %s", strerror(errno));
+		return TG_E_IO;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		/* pipes, and files such as /proc ones that report no size */
+		struct tg_buf b = TG_BUF_INIT(max);
+		r = read_all(fd, max, &b, d);
+		if (r == TG_OK)
+			r = parse_common(a, b.len ? (const void *)b.data : "", b.len, &o, true, NULL, out,
+					 NULL, d);
+		tg_buf_release(&b);
+		return r;
+	}
+	if ((uintmax_t)st.st_size > max || (uintmax_t)st.st_size > SIZE_MAX) {
+		tg_diag_set(d, "larger than the limit of %zu bytes", max);
+		return TG_E_TOOBIG;
+	}
+	len = (size_t)st.st_size;
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		tg_diag_set(d, "cannot map: %s", strerror(errno));
+		return TG_E_IO;
+	}
+	(void)madvise(map, len, MADV_SEQUENTIAL);
+	r = parse_common(a, map, len, &o, true, map, out, NULL, d);
+	munmap(map, len);
 	return r;
 }

@@ -74,6 +74,8 @@
 #define TG_LIMIT_REGO_DEPTH 4096               /* default nesting of rules, functions, comprehensions */
 #define TG_LIMIT_REGO_STACK (4 * TG_MIB)       /* default bytes of C stack one evaluation may use */
 #define TG_LIMIT_REGO_YAML_DEPTH 512           /* nesting of a YAML data document */
+#define TG_LIMIT_REGO_HTTP_BODY (16 * TG_MIB)  /* default bytes of one http.send response body */
+#define TG_LIMIT_REGO_HTTP_HEAD (64 * TG_KIB)  /* bytes of one http.send response's status line and headers */
 
 /* Deployment gate and Kubernetes admission (src/gate) */
 #define TG_LIMIT_GATE_EVIDENCE 64              /* bundles decided on for one artifact */

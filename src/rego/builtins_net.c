@@ -9,9 +9,9 @@
  * Addresses are kept as 16 bytes (IPv4 in the IPv4-mapped range, as Go's
  * net.IP does) with a family: 4 when Go's To4() succeeds, else 6. Nothing
  * here touches the network unless the evaluation carries TG_REGO_CAP_NET:
- * net.lookup_ip_addr answers IP literals itself (no lookup is needed for
- * them) and refuses names; http.send is refused, and not implemented yet
- * even with the capability.
+ * net.lookup_ip_addr answers IP literals and localhost names itself (no
+ * lookup is needed for them) and resolves other names only for hosts the
+ * options allow (rego_http.h); http.send lives in builtins_http.c.
  */
 #include <netdb.h>
 #include <stdio.h>
@@ -24,6 +24,7 @@
 #include "core/limits.h"
 #include "rego/rego_bi.h"
 #include "rego/rego_builtin.h"
+#include "rego/rego_http.h"
 
 #define UNUSED_NARGS (void)nargs
 
@@ -727,10 +728,9 @@ static tg_err bi_lookup_ip_addr(struct tg_rego_bctx *c, const struct tg_json *co
 			return tg_rego_bi_list_set(&l, out);
 		}
 	}
-	if (!(c->caps & TG_REGO_CAP_NET))
-		return tg_rego_bi_fail(c, "lookup %.*s: network access is disabled (the evaluation "
-					  "does not have the network capability)",
-				       (int)(n > 100 ? 100 : n), s);
+	/* OPA's verifyHost: names go to the resolver only when allowed */
+	if (!tg_rego_net_allowed(c, s, n))
+		return tg_rego_net_refuse(c, s, n);
 	if (n == 0 || n >= sizeof(host) || memchr(s, '\0', n))
 		return tg_rego_bi_fail(c, "lookup %.*s: no such host", (int)(n > 100 ? 100 : n), s);
 	memcpy(host, s, n);
@@ -769,89 +769,6 @@ static tg_err bi_lookup_ip_addr(struct tg_rego_bctx *c, const struct tg_json *co
 	return tg_rego_bi_list_set(&l, out);
 }
 
-/* the request keys OPA's http.send knows */
-static const char *const http_keys[] = {
-	"method", "url", "body", "enable_redirect", "force_json_decode", "force_yaml_decode",
-	"headers", "raw_body", "tls_use_system_certs", "tls_ca_cert", "tls_ca_cert_file",
-	"tls_ca_cert_env_variable", "tls_client_cert", "tls_client_cert_file",
-	"tls_client_cert_env_variable", "tls_client_key", "tls_client_key_file",
-	"tls_client_key_env_variable", "tls_insecure_skip_verify", "tls_server_name", "timeout",
-	"cache", "force_cache", "force_cache_duration_seconds", "raise_error", "caching_mode",
-	"max_retry_attempts", "cache_ignored_headers", NULL};
-
-static bool http_key_known(const struct tg_json *k)
-{
-	if (k->type != TG_JSON_STRING)
-		return false;
-	for (size_t i = 0; http_keys[i]; i++)
-		if (tg_json_str_eq(k, http_keys[i]))
-			return true;
-	return false;
-}
-
-/*
- * OPA checks the request before anything else (validateHTTPRequestOperand):
- * "operand 1 invalid request parameters(s): {...}" and "operand 1 missing
- * required request parameters(s): {...}" are type errors, the sets printed
- * as OPA prints terms.
- */
-static tg_err http_check_request(struct tg_rego_bctx *c, const struct tg_json *req)
-{
-	struct tg_rego_bi_list bad;
-	const struct tg_json *set, *raise = tg_json_get(req, "raise_error");
-	struct tg_buf b = TG_BUF_INIT(TG_DIAG_MSG_MAX);
-	tg_err r;
-	if (raise && raise->type != TG_JSON_BOOL)
-		return tg_rego_bi_fail(c, "invalid value for raise_error field");
-	tg_rego_bi_list_init(&bad, c->a);
-	for (size_t i = 0; i < req->u.o.len; i++)
-		if (!http_key_known(req->u.o.items[i].key) &&
-		    (r = tg_rego_bi_list_add(&bad, req->u.o.items[i].key)) != TG_OK)
-			return r;
-	if (bad.len == 0) {
-		static const char *const required[] = {"method", "url"};
-		for (size_t i = 0; i < 2; i++) {
-			const struct tg_json *k;
-			if (tg_json_get(req, required[i]))
-				continue;
-			if ((r = tg_json_new_string(c->a, required[i], strlen(required[i]), &k)) !=
-				    TG_OK ||
-			    (r = tg_rego_bi_list_add(&bad, k)) != TG_OK)
-				return r;
-		}
-		if (bad.len == 0)
-			return TG_OK;
-		if ((r = tg_buf_adds(&b, "operand 1 missing required request parameters(s): ")) !=
-		    TG_OK)
-			return r;
-	} else if ((r = tg_buf_adds(&b, "operand 1 invalid request parameters(s): ")) != TG_OK) {
-		return r;
-	}
-	if ((r = tg_rego_bi_list_set(&bad, &set)) != TG_OK)
-		return r;
-	/* a message cut at the diagnostic's size is still the right error */
-	(void)!tg_rego_go_term(&b, set);
-	tg_diag_set(c->d, "%s", tg_buf_str(&b));
-	tg_buf_release(&b);
-	return TG_E_TYPE;
-}
-
-static tg_err bi_http_send(struct tg_rego_bctx *c, const struct tg_json *const *args,
-			   size_t nargs, const struct tg_json **out)
-{
-	tg_err r;
-	UNUSED_NARGS;
-	(void)out;
-	if (args[0]->type != TG_JSON_OBJECT)
-		return tg_rego_type_error(c, 1, "object", args[0]);
-	if ((r = http_check_request(c, args[0])) != TG_OK)
-		return r;
-	if (!(c->caps & TG_REGO_CAP_NET))
-		return tg_rego_bi_fail(c, "network access is disabled (the evaluation does not have "
-					  "the network capability)");
-	return tg_rego_bi_fail(c, "not implemented in tollgate yet");
-}
-
 #define CMM_T "any<array[any<array[any], string>], object[string: any<array[any], string>], set[any<array[any], string>], string>"
 
 const struct tg_rego_builtin tg_rego_builtins_net[] = {
@@ -867,7 +784,9 @@ const struct tg_rego_builtin tg_rego_builtins_net[] = {
 	 bi_cidr_merge, 0},
 	{"net.lookup_ip_addr", NULL, 1, "(string) => set[string]", bi_lookup_ip_addr,
 	 TG_RB_NET | TG_RB_NONDET},
-	{"http.send", NULL, 1, "(object[string: any]) => object[any: any]", bi_http_send,
-	 TG_RB_NET | TG_RB_NONDET},
+	/* http.send keeps its own per-query cache (OPA's: cacheable statuses
+	 * and errors), so it is not TG_RB_NONDET */
+	{"http.send", NULL, 1, "(object[string: any]) => object[any: any]", tg_rego_bi_http_send,
+	 TG_RB_NET},
 	{NULL, NULL, 0, NULL, NULL, 0},
 };

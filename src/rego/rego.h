@@ -60,6 +60,13 @@ tg_err tg_rego_builder_add_data_at(struct tg_rego_builder *b, const char *name, 
 				   size_t n, const char *const *path, size_t npath,
 				   struct tg_rego_errors *errs) TG_MUST_CHECK;
 
+/* Like tg_rego_builder_add_data_at for the JSON file at path (at most
+ * TG_LIMIT_JSON_DOC bytes), parsed from a mapping of the file so that its
+ * text is never held whole in memory (tg_json_parse_fd). */
+tg_err tg_rego_builder_add_data_file(struct tg_rego_builder *b, const char *path,
+				     const char *const *keys, size_t nkeys,
+				     struct tg_rego_errors *errs) TG_MUST_CHECK;
+
 /* Parses and adds a module; parse errors go to errs. */
 tg_err tg_rego_builder_add_text(struct tg_rego_builder *b, const char *file, const char *text,
 				size_t n, int version, struct tg_rego_errors *errs) TG_MUST_CHECK;

@@ -5,10 +5,13 @@
  * counted, evaluation runs with its own arena and limits, and results and
  * errors come out in OPA's shapes (tollgate/rego.h and rego/rego.h).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/limits.h"
 #include "core/mem.h"
@@ -309,25 +312,12 @@ static tg_err nest(struct tg_arena *a, const char *const *path, size_t npath, co
 	return TG_OK;
 }
 
-tg_err tg_rego_builder_add_data_at(struct tg_rego_builder *b, const char *name, const char *text,
-				   size_t n, const char *const *path, size_t npath,
-				   struct tg_rego_errors *errs)
+/* Merges a parsed data document v (from name) into the builder's data. */
+static tg_err add_parsed(struct tg_rego_builder *b, const char *name, const struct tg_json *v,
+			 const char *const *path, size_t npath, struct tg_rego_errors *errs)
 {
-	const struct tg_json *v = NULL, *merged = NULL;
-	struct tg_diag d;
-	struct tg_json_parse_opts po = {TG_JSON_DUP_LAST, 0, false};
+	const struct tg_json *merged = NULL;
 	tg_err rc;
-	tg_diag_init(&d);
-	if (name && (ends_with(name, ".yaml") || ends_with(name, ".yml")))
-		rc = tg_rego_yaml_parse(&b->data_arena->a, text, n, &v, &d);
-	else
-		rc = tg_json_parse(&b->data_arena->a, text, n, &po, &v, NULL, &d);
-	if (rc != TG_OK) {
-		struct tg_rego_loc loc = {name ? name : "", d.line, d.col};
-		tg_rego_errors_add(errs, "rego_parse_error", d.line ? &loc : NULL, "%s: %s",
-				   name ? name : "data", d.msg[0] ? d.msg : tg_strerror(rc));
-		return rc;
-	}
 	if (v->type == TG_JSON_NULL)
 		return TG_OK; /* an empty document */
 	if (v->type != TG_JSON_OBJECT && npath == 0) {
@@ -345,6 +335,63 @@ tg_err tg_rego_builder_add_data_at(struct tg_rego_builder *b, const char *name, 
 		return rc;
 	b->data = merged;
 	return TG_OK;
+}
+
+static void parse_error(struct tg_rego_errors *errs, const char *name, const struct tg_diag *d,
+			tg_err rc)
+{
+	struct tg_rego_loc loc = {name ? name : "", d->line, d->col};
+	tg_rego_errors_add(errs, "rego_parse_error", d->line ? &loc : NULL, "%s: %s", name ? name : "data",
+			   d->msg[0] ? d->msg : tg_strerror(rc));
+}
+
+tg_err tg_rego_builder_add_data_at(struct tg_rego_builder *b, const char *name, const char *text,
+				   size_t n, const char *const *path, size_t npath,
+				   struct tg_rego_errors *errs)
+{
+	const struct tg_json *v = NULL;
+	struct tg_diag d;
+	struct tg_json_parse_opts po = {TG_JSON_DUP_LAST, 0, false};
+	tg_err rc;
+	tg_diag_init(&d);
+	if (name && (ends_with(name, ".yaml") || ends_with(name, ".yml")))
+		rc = tg_rego_yaml_parse(&b->data_arena->a, text, n, &v, &d);
+	else
+		rc = tg_json_parse_data(&b->data_arena->a, text, n, &po, &v, &d);
+	if (rc != TG_OK) {
+		parse_error(errs, name, &d, rc);
+		return rc;
+	}
+	return add_parsed(b, name, v, path, npath, errs);
+}
+
+tg_err tg_rego_builder_add_data_file(struct tg_rego_builder *b, const char *path,
+				     const char *const *keys, size_t nkeys, struct tg_rego_errors *errs)
+{
+	const struct tg_json *v = NULL;
+	struct tg_diag d;
+	struct tg_json_parse_opts po = {TG_JSON_DUP_LAST, 0, false};
+	tg_err rc;
+	int fd;
+	tg_diag_init(&d);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		tg_rego_errors_add(errs, "rego_parse_error", NULL, "cannot open '%s': %s", path,
+				   strerror(errno));
+		return TG_E_IO;
+	}
+	rc = tg_json_parse_fd(&b->data_arena->a, fd, TG_LIMIT_JSON_DOC, &po, &v, &d);
+	close(fd);
+	if (rc == TG_E_IO || (rc == TG_E_TOOBIG && !d.line)) {
+		tg_rego_errors_add(errs, "rego_parse_error", NULL, "cannot read '%s': %s", path,
+				   d.msg[0] ? d.msg : tg_strerror(rc));
+		return rc;
+	}
+	if (rc != TG_OK) {
+		parse_error(errs, path, &d, rc);
+		return rc;
+	}
+	return add_parsed(b, path, v, keys, nkeys, errs);
 }
 
 int tg_rego_builder_add_module(struct tg_rego_builder *b, const char *file, const char *text, size_t n,

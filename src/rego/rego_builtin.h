@@ -15,6 +15,8 @@
 #include "core/err.h"
 #include "core/json.h"
 
+struct tg_rego_options;
+
 /* What a built-in may use during one call. */
 struct tg_rego_bctx {
 	struct tg_arena *a;       /* results and temporaries: the evaluation's arena */
@@ -30,6 +32,8 @@ struct tg_rego_bctx {
 				   * (rand.intn, uuid.rfc4122 return the same value for
 				   * the same arguments within one query); see
 				   * tg_rego_bcache_* */
+	const struct tg_rego_options *opts; /* the evaluation's options (allow_net,
+					     * http_max_body), or NULL */
 };
 
 #define TG_REGO_CAP_NET 0x01      /* http.send, net.lookup_ip_addr may reach the network */
@@ -82,6 +86,9 @@ extern const struct tg_rego_builtin tg_rego_builtins_time[];      /* time.* */
 extern const struct tg_rego_builtin tg_rego_builtins_crypto[];    /* crypto.*, io.jwt.*, x509 */
 extern const struct tg_rego_builtin tg_rego_builtins_net[];       /* net.cidr_*, http.send, net.lookup_ip_addr */
 extern const struct tg_rego_builtin tg_rego_builtins_misc[];      /* semver, graph, uuid, rand, opa.runtime, trace */
+extern const struct tg_rego_builtin tg_rego_builtins_aws[];       /* providers.aws.sign_req */
+extern const struct tg_rego_builtin tg_rego_builtins_astjson[];   /* rego.parse_module */
+extern const struct tg_rego_builtin tg_rego_builtins_graphql[];   /* graphql.* */
 
 /* Looks a built-in up by name (n bytes); NULL when there is none. */
 const struct tg_rego_builtin *tg_rego_builtin_find(const char *name, size_t n);

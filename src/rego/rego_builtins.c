@@ -16,6 +16,7 @@ static const struct tg_rego_builtin *const tables[] = {
 	tg_rego_builtins_numbers,  tg_rego_builtins_compare, tg_rego_builtins_collections,
 	tg_rego_builtins_strings,  tg_rego_builtins_encoding, tg_rego_builtins_time,
 	tg_rego_builtins_crypto,   tg_rego_builtins_net,      tg_rego_builtins_misc,
+	tg_rego_builtins_aws,      tg_rego_builtins_astjson,  tg_rego_builtins_graphql,
 };
 
 const struct tg_rego_builtin *tg_rego_builtin_find(const char *name, size_t n)

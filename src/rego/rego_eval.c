@@ -982,6 +982,7 @@ static tg_err call_builtin(struct ev *e, const struct tg_rego_builtin *bi,
 	bc.caps = e->o ? e->o->caps : 0;
 	bc.budget = &e->steps_left;
 	bc.cache = e->bcache;
+	bc.opts = e->o;
 	if (bi->flags & TG_RB_NONDET) {
 		const struct tg_json *cached = tg_rego_bcache_get(&bc, args, nargs);
 		if (cached) {
@@ -1002,7 +1003,9 @@ static tg_err call_builtin(struct ev *e, const struct tg_rego_builtin *bi,
 					(unsigned long long)e->steps_max);
 	if (rc == TG_E_TOOBIG && tg_arena_used(e->a) + 4096 > e->a->max)
 		return ev_oom(e);
-	if (!(e->o && e->o->strict_builtin_errors))
+	/* a refused network access (TG_E_PERM) stops the evaluation even
+	 * without strict built-in errors: it is configuration, not data */
+	if (rc != TG_E_PERM && !(e->o && e->o->strict_builtin_errors))
 		return TG_OK; /* undefined, as OPA does */
 	code = rc == TG_E_TYPE ? "eval_type_error" : "eval_builtin_error";
 	if (!d.msg[0])
