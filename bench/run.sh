@@ -30,3 +30,7 @@ if [ -x "$here/identity.sh" ]; then
 	echo
 	"$here/identity.sh" "$dir"
 fi
+if [ -x "$here/sign.sh" ]; then
+	echo
+	"$here/sign.sh" "$dir"
+fi

@@ -5,7 +5,7 @@
 set -eu
 
 build="gcc g++ make cmake pkg-config libssl-dev libsqlite3-dev libnghttp2-dev libyaml-dev libre2-dev"
-check="$build openssl python3"
+check="$build openssl python3 in-toto"
 demo="$build openssl"
 fuzz="$build clang libclang-rt-14-dev"
 bench="$build openssl jq python3 coreutils"

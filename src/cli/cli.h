@@ -130,6 +130,12 @@ extern const char tg_cli_sign_usage[];
 int tg_cli_trust_root_export(const struct tg_cli_cmd *cmd, int argc, char **argv);
 extern const char tg_cli_trust_root_export_usage[];
 
+/* legacy in-toto links and layouts (cmd_intoto.c) */
+int tg_cli_intoto_run(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_intoto_run_usage[];
+int tg_cli_intoto_verify(const struct tg_cli_cmd *cmd, int argc, char **argv);
+extern const char tg_cli_intoto_verify_usage[];
+
 struct tg_arena;
 struct tg_jwks;
 /* Loads a JWK set, or a single JWK, as candidate verification keys;
