@@ -4,7 +4,7 @@
 # those that are missing. Usage: scripts/deps.sh build|check|demo|fuzz|bench
 set -eu
 
-build="gcc g++ make cmake pkg-config libssl-dev libsqlite3-dev libnghttp2-dev libyaml-dev libre2-dev"
+build="gcc g++ make cmake pkg-config libssl-dev libsqlite3-dev libnghttp2-dev libyaml-dev libre2-dev libseccomp-dev"
 check="$build openssl python3 in-toto"
 demo="$build openssl"
 fuzz="$build clang libclang-rt-14-dev"

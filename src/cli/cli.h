@@ -129,6 +129,14 @@ int tg_cli_sign(const struct tg_cli_cmd *cmd, int argc, char **argv);
 extern const char tg_cli_sign_usage[];
 int tg_cli_trust_root_export(const struct tg_cli_cmd *cmd, int argc, char **argv);
 extern const char tg_cli_trust_root_export_usage[];
+/* the --server paths of attest and sign (cmd_remote.c): the same outputs
+ * as the local commands, from tollgated; return exit codes */
+int tg_cli_attest_remote(const char *server, const char *ca_file, const char *oidc_path,
+			 const char *join, const char *spiffe_id, const char *x509_out,
+			 const char *const *aud, size_t naud);
+int tg_cli_sign_remote(const char *server, const char *ca_file, const char *artifact,
+		       const char *bundle, const char *oidc_path, const char *svid,
+		       const char *svid_key);
 
 /* legacy in-toto links and layouts (cmd_intoto.c) */
 int tg_cli_intoto_run(const struct tg_cli_cmd *cmd, int argc, char **argv);

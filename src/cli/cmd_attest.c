@@ -28,6 +28,9 @@ const char tg_cli_attest_usage[] =
 	"                       [--spiffe-id ID] [--x509-out DIR] [--jwt-aud AUD]...\n"
 	"       tollgate attest --dir D --join-token TOKEN|- [--spiffe-id ID]\n"
 	"                       [--x509-out DIR] [--jwt-aud AUD]...\n"
+	"       tollgate attest --server URL --ca-file PEM (--oidc-token FILE |\n"
+	"                       --join-token TOKEN|-) [--spiffe-id ID] [--x509-out DIR]\n"
+	"                       [--jwt-aud AUD]...\n"
 	"\n"
 	"Attests a workload locally and issues its SVID. With --oidc-token, the CI\n"
 	"token in FILE ('-': standard input) must be signed by a key of the JWK set\n"
@@ -70,6 +73,13 @@ const char tg_cli_attest_usage[] =
 	"  -x, --x509-out DIR       write an X509-SVID, its key and the bundle to DIR\n"
 	"  -A, --jwt-aud AUD        print a JWT-SVID for this audience\n"
 	"  -v, --verbose            print the attested selectors on standard error\n"
+	"  -S, --server URL         attest with tollgated at URL (https://HOST:PORT)\n"
+	"                           instead of a local CA: the server checks the token\n"
+	"                           against its configured issuers (no --dir, --jwks,\n"
+	"                           --issuer, --audience, --profile); the SVID key is\n"
+	"                           made here and only a CSR is sent\n"
+	"  -C, --ca-file PEM        the roots to trust for the server's certificate\n"
+	"                           (tollgated --dev DIR writes DIR/ca.pem)\n"
 	"  -h, --help               show this help\n"
 	"\n"
 	"A token that does not attest, or selectors no entry matches, exit 1 with\n"
@@ -77,7 +87,7 @@ const char tg_cli_attest_usage[] =
 
 struct attest_opts {
 	const char *dir, *oidc_path, *jwks_path, *issuer, *audience, *join, *spiffe_id;
-	const char *x509_out;
+	const char *x509_out, *server, *ca_file;
 	const char *aud[JWT_AUD_MAX];
 	size_t naud;
 	enum tg_oidc_profile profile;
@@ -343,13 +353,15 @@ static int parse_args(const struct tg_cli_cmd *cmd, int argc, char **argv, struc
 		{"x509-out", required_argument, NULL, 'x'},
 		{"jwt-aud", required_argument, NULL, 'A'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"server", required_argument, NULL, 'S'},
+		{"ca-file", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":d:o:j:i:a:p:k:J:s:x:A:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:o:j:i:a:p:k:J:s:x:A:vS:C:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o->dir = optarg;
@@ -405,6 +417,12 @@ static int parse_args(const struct tg_cli_cmd *cmd, int argc, char **argv, struc
 		case 'v':
 			o->verbose = true;
 			break;
+		case 'S':
+			o->server = optarg;
+			break;
+		case 'C':
+			o->ca_file = optarg;
+			break;
 		case 'h':
 			return tg_cli_help(cmd) == TG_EXIT_OK ? -2 : TG_EXIT_INTERNAL;
 		default:
@@ -413,6 +431,20 @@ static int parse_args(const struct tg_cli_cmd *cmd, int argc, char **argv, struc
 	}
 	if (optind < argc)
 		return tg_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (o->server) {
+		if (!o->ca_file)
+			return tg_cli_usage_error(cmd, "--server needs --ca-file PEM");
+		if (o->dir || o->jwks_path || o->issuer || o->audience)
+			return tg_cli_usage_error(cmd, "with --server, the server checks the token: "
+						       "no --dir, --jwks, --issuer or --audience");
+		if (!o->oidc_path == !o->join)
+			return tg_cli_usage_error(cmd, "give --oidc-token FILE or --join-token TOKEN");
+		if (o->x509_out && (!o->x509_out[0] || tg_cli_is_stdin(o->x509_out)))
+			return tg_cli_usage_error(cmd, "--x509-out needs a directory");
+		return -1;
+	}
+	if (o->ca_file)
+		return tg_cli_usage_error(cmd, "--ca-file goes with --server");
 	if (!o->dir || !o->dir[0])
 		return tg_cli_usage_error(cmd, "missing --dir D");
 	if (!o->oidc_path && !o->join)
@@ -465,6 +497,11 @@ int tg_cli_attest(const struct tg_cli_cmd *cmd, int argc, char **argv)
 	}
 	if (code != -1)
 		goto out;
+	if (o.server) {
+		code = tg_cli_attest_remote(o.server, o.ca_file, o.oidc_path, o.join, o.spiffe_id,
+					    o.x509_out, o.aud, o.naud);
+		goto out;
+	}
 	if (o.spiffe_id && tg_spiffe_id_parse(o.spiffe_id, strlen(o.spiffe_id), &want, &d) != TG_OK) {
 		code = tg_cli_usage_error(cmd, "invalid SPIFFE ID '%s': %s", o.spiffe_id,
 					  d.msg[0] ? d.msg : "malformed");

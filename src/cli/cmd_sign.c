@@ -33,6 +33,8 @@ const char tg_cli_sign_usage[] =
 	"                     [--in-toto STATEMENT | --provenance]\n"
 	"                     (--oidc-token FILE --jwks FILE --issuer URL --audience AUD |\n"
 	"                      --svid CERT --svid-key KEY --svid-bundle PEM)\n"
+	"       tollgate sign ARTIFACT --server URL --ca-file PEM --bundle OUT\n"
+	"                     (--oidc-token FILE | --svid CERT --svid-key KEY)\n"
 	"\n"
 	"Signs ARTIFACT keylessly: a fresh ECDSA P-256 key signs, a 10-minute\n"
 	"code-signing certificate binds that key to the verified identity (the\n"
@@ -57,7 +59,14 @@ const char tg_cli_sign_usage[] =
 	"                     domain's X.509 authorities; the SAN is the SPIFFE ID\n"
 	"\n"
 	"  --signer-dir D     the signer made by `tollgate signer init`\n"
-	"  --bundle OUT       where to write the bundle (\"-\": standard output)\n";
+	"  --bundle OUT       where to write the bundle (\"-\": standard output)\n"
+	"  --server URL       sign with tollgated at URL (https://HOST:PORT) instead of\n"
+	"                     --signer-dir: the fresh key stays here, the server gets a\n"
+	"                     CSR (proof of possession), the signature's timestamp\n"
+	"                     request and the log entry; the identity is the OIDC token\n"
+	"                     (checked by the server) or the X.509-SVID presented over\n"
+	"                     mTLS. Not yet with --in-toto or --provenance\n"
+	"  --ca-file PEM      the roots to trust for the server's certificate\n";
 
 const char tg_cli_trust_root_export_usage[] =
 	"usage: tollgate trust-root export --signer-dir D\n"
@@ -154,7 +163,7 @@ out:
 
 struct sign_opts {
 	const char *signer_dir, *bundle, *in_toto, *token, *jwks, *issuer, *audience;
-	const char *svid, *svid_key, *svid_bundle;
+	const char *svid, *svid_key, *svid_bundle, *server, *ca_file;
 	bool provenance;
 };
 
@@ -326,6 +335,8 @@ int tg_cli_sign(const struct tg_cli_cmd *cmd, int argc, char **argv)
 					     {"svid", required_argument, NULL, 's'},
 					     {"svid-key", required_argument, NULL, 'k'},
 					     {"svid-bundle", required_argument, NULL, 'B'},
+					     {"server", required_argument, NULL, 'S'},
+					     {"ca-file", required_argument, NULL, 'C'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	struct sign_opts o;
@@ -343,7 +354,7 @@ int tg_cli_sign(const struct tg_cli_cmd *cmd, int argc, char **argv)
 	memset(&in, 0, sizeof(in));
 	tg_diag_init(&d);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":d:b:t:po:j:i:a:s:k:B:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:b:t:po:j:i:a:s:k:B:S:C:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o.signer_dir = optarg; break;
 		case 'b': o.bundle = optarg; break;
@@ -356,10 +367,28 @@ int tg_cli_sign(const struct tg_cli_cmd *cmd, int argc, char **argv)
 		case 's': o.svid = optarg; break;
 		case 'k': o.svid_key = optarg; break;
 		case 'B': o.svid_bundle = optarg; break;
+		case 'S': o.server = optarg; break;
+		case 'C': o.ca_file = optarg; break;
 		case 'h': return tg_cli_help(cmd);
 		default: return tg_cli_bad_option(cmd, c, argv);
 		}
 	}
+	if (o.server) {
+		if (o.signer_dir || !o.ca_file || !o.bundle || optind + 1 != argc)
+			return tg_cli_usage_error(cmd, "--server needs --ca-file, --bundle and one "
+						       "ARTIFACT (and no --signer-dir)");
+		if (o.in_toto || o.provenance)
+			return tg_cli_usage_error(cmd, "--in-toto and --provenance are not yet "
+						       "supported with --server");
+		if (o.token ? (o.jwks || o.issuer || o.audience || o.svid || o.svid_key)
+			    : (!o.svid || !o.svid_key))
+			return tg_cli_usage_error(cmd, "with --server give --oidc-token (the server "
+						       "checks it) or --svid with --svid-key");
+		return tg_cli_sign_remote(o.server, o.ca_file, argv[optind], o.bundle, o.token,
+					  o.svid, o.svid_key);
+	}
+	if (o.ca_file)
+		return tg_cli_usage_error(cmd, "--ca-file goes with --server");
 	if (!o.signer_dir || !o.bundle || optind + 1 != argc)
 		return tg_cli_usage_error(cmd, "--signer-dir, --bundle and one ARTIFACT are required");
 	if (o.in_toto && o.provenance)

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * config.c - tollgated's configuration file: one JSON object whose keys
+ * docs/config.md lists. Unknown keys, wrong types and out-of-range values
+ * are errors that name the key.
+ */
+#include "server/server.h"
+
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "core/mem.h"
+
+void tg_server_config_defaults(struct tg_server_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	memcpy(c->listen_host, "127.0.0.1", 10);
+	c->listen_port = 8443;
+	c->body_max = TG_HTTP_BODY_DEFAULT;
+	c->header_timeout_ms = 10000;
+	c->body_timeout_ms = 30000;
+	c->idle_timeout_ms = 60000;
+	c->rate_per_min = 600;
+	c->max_conns = 256;
+	c->server_svid_ttl = 3600;
+	c->sandbox = true;
+}
+
+static tg_err str(const struct tg_json *v, const char *key, char *out, size_t cap,
+		  struct tg_diag *d)
+{
+	if (v->type != TG_JSON_STRING || v->u.s.len == 0 || v->u.s.len >= cap ||
+	    memchr(v->u.s.p, '\0', v->u.s.len)) {
+		tg_diag_set(d, "'%s' must be a non-empty string of at most %zu bytes", key, cap - 1);
+		return TG_E_TYPE;
+	}
+	memcpy(out, v->u.s.p, v->u.s.len);
+	out[v->u.s.len] = '\0';
+	return TG_OK;
+}
+
+static tg_err num(const struct tg_json *v, const char *key, int64_t lo, int64_t hi, int64_t *out,
+		  struct tg_diag *d)
+{
+	if (v->type != TG_JSON_NUMBER || tg_json_num_i64(v, out) != TG_OK || *out < lo || *out > hi) {
+		tg_diag_set(d, "'%s' must be an integer in %lld..%lld", key, (long long)lo,
+			    (long long)hi);
+		return TG_E_RANGE;
+	}
+	return TG_OK;
+}
+
+static tg_err listen_addr(const struct tg_json *v, struct tg_server_config *c, struct tg_diag *d)
+{
+	char s[300];
+	char *colon;
+	int64_t port = 0;
+	tg_err r = str(v, "listen", s, sizeof(s), d);
+	if (r != TG_OK)
+		return r;
+	colon = strrchr(s, ':');
+	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(c->listen_host) || !colon[1] ||
+	    strlen(colon + 1) > 5)
+		goto bad;
+	for (const char *p = colon + 1; *p; p++) {
+		if (*p < '0' || *p > '9')
+			goto bad;
+		port = port * 10 + (*p - '0');
+	}
+	if (port > 65535)
+		goto bad;
+	*colon = '\0';
+	memcpy(c->listen_host, s, strlen(s) + 1);
+	c->listen_port = (uint16_t)port;
+	return TG_OK;
+bad:
+	tg_diag_set(d, "'listen' must be HOST:PORT (PORT 0..65535)");
+	return TG_E_PARSE;
+}
+
+static tg_err oidc(const struct tg_json *v, struct tg_server_config *c, struct tg_diag *d)
+{
+	size_t i, k;
+	tg_err r = TG_OK;
+	if (v->type != TG_JSON_ARRAY || v->u.a.len > TG_ARRAY_LEN(c->oidc)) {
+		tg_diag_set(d, "'oidc_issuers' must be an array of at most %zu objects",
+			    TG_ARRAY_LEN(c->oidc));
+		return TG_E_TYPE;
+	}
+	for (i = 0; r == TG_OK && i < v->u.a.len; i++) {
+		const struct tg_json *o = v->u.a.items[i];
+		struct tg_server_oidc *x = &c->oidc[i];
+		if (o->type != TG_JSON_OBJECT) {
+			tg_diag_set(d, "'oidc_issuers[%zu]' must be an object", i);
+			return TG_E_TYPE;
+		}
+		memcpy(x->profile, "generic", 8);
+		for (k = 0; r == TG_OK && k < o->u.o.len; k++) {
+			const struct tg_json *key = o->u.o.items[k].key, *val = o->u.o.items[k].val;
+			if (tg_json_str_eq(key, "issuer"))
+				r = str(val, "oidc_issuers[].issuer", x->issuer, sizeof(x->issuer), d);
+			else if (tg_json_str_eq(key, "audience"))
+				r = str(val, "oidc_issuers[].audience", x->audience, sizeof(x->audience), d);
+			else if (tg_json_str_eq(key, "jwks_file"))
+				r = str(val, "oidc_issuers[].jwks_file", x->jwks_path, sizeof(x->jwks_path), d);
+			else if (tg_json_str_eq(key, "profile")) {
+				r = str(val, "oidc_issuers[].profile", x->profile, sizeof(x->profile), d);
+				if (r == TG_OK && strcmp(x->profile, "github") && strcmp(x->profile, "gitlab") &&
+				    strcmp(x->profile, "kubernetes") && strcmp(x->profile, "generic")) {
+					tg_diag_set(d, "'oidc_issuers[%zu].profile' must be github, gitlab, "
+						       "kubernetes or generic", i);
+					r = TG_E_INVAL;
+				}
+			} else {
+				tg_diag_set(d, "unknown key 'oidc_issuers[%zu].%.*s'", i,
+					    (int)key->u.s.len, key->u.s.p);
+				r = TG_E_INVAL;
+			}
+		}
+		if (r == TG_OK && (!x->issuer[0] || !x->audience[0] || !x->jwks_path[0])) {
+			tg_diag_set(d, "'oidc_issuers[%zu]' needs issuer, audience and jwks_file", i);
+			r = TG_E_INVAL;
+		}
+	}
+	if (r == TG_OK)
+		c->noidc = v->u.a.len;
+	return r;
+}
+
+tg_err tg_server_config_load(const char *path, struct tg_server_config *c, struct tg_diag *d)
+{
+	struct tg_buf text = TG_BUF_INIT(1024 * 1024);
+	struct tg_arena a;
+	const struct tg_json *doc = NULL;
+	size_t i;
+	int64_t v;
+	tg_err r;
+
+	tg_arena_init(&a, 8 * 1024 * 1024);
+	r = tg_fs_read(path, &text, d);
+	if (r == TG_OK)
+		r = tg_json_parse(&a, text.data, text.len, NULL, &doc, NULL, d);
+	if (r == TG_OK && doc->type != TG_JSON_OBJECT) {
+		tg_diag_set(d, "the configuration must be a JSON object");
+		r = TG_E_TYPE;
+	}
+	for (i = 0; r == TG_OK && i < doc->u.o.len; i++) {
+		const struct tg_json *key = doc->u.o.items[i].key, *val = doc->u.o.items[i].val;
+		if (tg_json_str_eq(key, "listen")) {
+			r = listen_addr(val, c, d);
+		} else if (tg_json_str_eq(key, "ca_dir")) {
+			r = str(val, "ca_dir", c->ca_dir, sizeof(c->ca_dir), d);
+		} else if (tg_json_str_eq(key, "signer_dir")) {
+			r = str(val, "signer_dir", c->signer_dir, sizeof(c->signer_dir), d);
+		} else if (tg_json_str_eq(key, "state_dir")) {
+			r = str(val, "state_dir", c->state_dir, sizeof(c->state_dir), d);
+		} else if (tg_json_str_eq(key, "oidc_issuers")) {
+			r = oidc(val, c, d);
+		} else if (tg_json_str_eq(key, "body_max")) {
+			r = num(val, "body_max", 1024, 64 * 1024 * 1024, &v, d);
+			c->body_max = (size_t)v;
+		} else if (tg_json_str_eq(key, "header_timeout_ms")) {
+			r = num(val, "header_timeout_ms", 100, 600000, &v, d);
+			c->header_timeout_ms = (int)v;
+		} else if (tg_json_str_eq(key, "body_timeout_ms")) {
+			r = num(val, "body_timeout_ms", 100, 600000, &v, d);
+			c->body_timeout_ms = (int)v;
+		} else if (tg_json_str_eq(key, "idle_timeout_ms")) {
+			r = num(val, "idle_timeout_ms", 100, 3600000, &v, d);
+			c->idle_timeout_ms = (int)v;
+		} else if (tg_json_str_eq(key, "rate_per_minute")) {
+			r = num(val, "rate_per_minute", 1, 1000000, &v, d);
+			c->rate_per_min = (unsigned)v;
+		} else if (tg_json_str_eq(key, "max_connections")) {
+			r = num(val, "max_connections", 1, 4096, &v, d);
+			c->max_conns = (unsigned)v;
+		} else if (tg_json_str_eq(key, "server_svid_ttl")) {
+			r = num(val, "server_svid_ttl", 300, 86400, &v, d);
+			c->server_svid_ttl = v;
+		} else if (tg_json_str_eq(key, "sandbox")) {
+			if (val->type != TG_JSON_BOOL) {
+				tg_diag_set(d, "'sandbox' must be true or false");
+				r = TG_E_TYPE;
+			} else {
+				c->sandbox = val->u.b;
+			}
+		} else {
+			tg_diag_set(d, "unknown key '%.*s'", (int)key->u.s.len, key->u.s.p);
+			r = TG_E_INVAL;
+		}
+	}
+	if (r == TG_OK && (!c->ca_dir[0] || !c->signer_dir[0] || !c->state_dir[0])) {
+		tg_diag_set(d, "'ca_dir', 'signer_dir' and 'state_dir' are required");
+		r = TG_E_INVAL;
+	}
+	if (r != TG_OK)
+		tg_diag_prefix(d, "configuration '%s'", path);
+	tg_buf_release(&text);
+	tg_arena_release(&a);
+	return r;
+}

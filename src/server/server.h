@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * server.h - the HTTPS API of tollgated: the HTTP/1.1 request parser, the
+ * codec of the typed requests the api worker sends to the signer process,
+ * the signer process and the api worker themselves, the configuration, and
+ * the client the `tollgate` CLI uses to talk to a server (--server URL).
+ */
+#ifndef TG_SERVER_SERVER_H
+#define TG_SERVER_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+
+/* Limits of the server (they belong in core/limits.h once it is merged). */
+#define TG_HTTP_HEAD_MAX (16 * 1024)     /* bytes of request line + headers */
+#define TG_HTTP_LINE_MAX (8 * 1024)      /* bytes of the request line or one header line */
+#define TG_HTTP_HEADERS_MAX 64           /* header lines of one request */
+#define TG_HTTP_PATH_MAX 2048            /* bytes of the request target */
+#define TG_HTTP_AUTH_MAX (8 * 1024)      /* bytes of the Authorization value */
+#define TG_HTTP_BODY_DEFAULT (1024 * 1024) /* default max body bytes (config body_max) */
+#define TG_SMSG_MAX (2 * 1024 * 1024)    /* bytes of one signer request or response */
+#define TG_SMSG_FIELDS 8                 /* fields of one signer message */
+
+/* ------------------------------------------------------------------ */
+/* HTTP/1.1 requests (RFC 9112)                                        */
+/* ------------------------------------------------------------------ */
+
+struct tg_http_req {
+	char method[8];                   /* "GET", "POST", ... */
+	char path[TG_HTTP_PATH_MAX + 1];  /* origin-form target without the query */
+	char content_type[128];           /* lower-cased media type, "" when absent */
+	char auth[TG_HTTP_AUTH_MAX + 1];  /* Authorization value, "" when absent */
+	int64_t content_length;           /* -1 when absent */
+	bool keep_alive;                  /* HTTP/1.1 default unless "Connection: close" */
+	size_t head_len;                  /* bytes of the head, including the final CRLF CRLF */
+};
+
+/*
+ * Parses the head (request line and header fields) of one request from
+ * the n bytes at p. TG_E_AGAIN when the head is not complete yet (and n is
+ * below TG_HTTP_HEAD_MAX); on any other error *status gets the HTTP status
+ * to answer (400, 414, 431, 501, 505) and d the reason. Only origin-form
+ * targets, HTTP/1.0 and 1.1, no obs-fold, no Transfer-Encoding (501), one
+ * Content-Length of digits, no control characters in values, header names
+ * as RFC 9110 tokens. The body is not read.
+ */
+tg_err tg_http_parse_head(const uint8_t *p, size_t n, struct tg_http_req *out, int *status,
+			  struct tg_diag *d) TG_MUST_CHECK;
+
+/* The reason phrase of a status code ("Not Found"); "Unknown" otherwise. */
+const char *tg_http_reason(int status);
+
+/* ------------------------------------------------------------------ */
+/* Signer messages (api worker <-> signer process, over a socketpair)   */
+/* ------------------------------------------------------------------ */
+
+/* Request types; each has a fixed number of fields with a size cap. */
+enum tg_smsg_type {
+	TG_SMSG_SERVER_SVID = 1, /* spki DER -> X509-SVID chain PEM for spiffe://td/tollgated */
+	TG_SMSG_BUNDLE = 2,      /* -> SPIFFE bundle JSON of the trust domain */
+	TG_SMSG_ATTEST = 3,      /* kind ("oidc"|"join"), token, spki DER, spiffe id or "",
+				  * audiences ('\n'-separated or "") -> spiffe id, chain PEM,
+				  * bundle PEM, JWT-SVIDs ('\n'-separated) */
+	TG_SMSG_JWT_SVID = 4,    /* client chain DER (concatenated), audience -> spiffe id, token */
+	TG_SMSG_SIGNING_CERT = 5,/* kind ("svid"|"oidc"), credential (chain DER | token),
+				  * spki DER -> chain PEM, san, issuer */
+	TG_SMSG_TIMESTAMP = 6,   /* TimeStampReq DER -> TimeStampResp DER */
+	TG_SMSG_LOG_APPEND = 7,  /* canonical entry body -> tlog entry JSON (bundle form) */
+	TG_SMSG_LOG_INFO = 8,    /* -> checkpoint text, log size (decimal) */
+};
+#define TG_SMSG_RESPONSE 0x100 /* response type: TG_SMSG_RESPONSE | tg_err (0 = ok) */
+
+struct tg_smsg {
+	uint32_t type;
+	size_t n;                       /* fields in use */
+	struct {
+		const uint8_t *p;           /* points into the decoded buffer */
+		size_t len;
+	} f[TG_SMSG_FIELDS];
+};
+
+/* Encodes m as: u32 type, u32 field count, then per field u32 length and
+ * bytes (all big-endian), appended to out. TG_E_TOOBIG past TG_SMSG_MAX. */
+tg_err tg_smsg_encode(const struct tg_smsg *m, struct tg_buf *out) TG_MUST_CHECK;
+/*
+ * Decodes exactly the n bytes at p into m (fields point into p). For a
+ * request type, the field count and each field's size cap are checked
+ * against the type's schema; responses carry at most TG_SMSG_FIELDS
+ * fields. TG_E_PARSE with the reason in d for truncation, trailing bytes,
+ * unknown types, wrong counts; TG_E_TOOBIG for an oversized field.
+ */
+tg_err tg_smsg_decode(const uint8_t *p, size_t n, struct tg_smsg *m,
+		      struct tg_diag *d) TG_MUST_CHECK;
+/* Sends one message (a u32 length prefix and the encoding) on fd,
+ * blocking; receives one into buf (reset first) and decodes it. */
+tg_err tg_smsg_send(int fd, const struct tg_smsg *m) TG_MUST_CHECK;
+tg_err tg_smsg_recv(int fd, struct tg_buf *buf, struct tg_smsg *m,
+		    struct tg_diag *d) TG_MUST_CHECK;
+
+/* ------------------------------------------------------------------ */
+/* Configuration (docs/config.md)                                      */
+/* ------------------------------------------------------------------ */
+
+struct tg_server_oidc {
+	char issuer[512];
+	char audience[256];
+	char jwks_path[1024];
+	char profile[16];               /* github, gitlab, kubernetes, generic */
+};
+
+struct tg_server_config {
+	char listen_host[256];
+	uint16_t listen_port;
+	char ca_dir[1024];              /* trust domain CA (tollgate ca init) */
+	char signer_dir[1024];          /* signer (tollgate signer init) */
+	char state_dir[1024];           /* trusted_root.json, ca.pem */
+	struct tg_server_oidc oidc[8];
+	size_t noidc;
+	size_t body_max;                /* bytes; default TG_HTTP_BODY_DEFAULT */
+	int header_timeout_ms;          /* default 10000 */
+	int body_timeout_ms;            /* default 30000 */
+	int idle_timeout_ms;            /* keep-alive idle; default 60000 */
+	unsigned rate_per_min;          /* requests per identity (or address) per minute; 600 */
+	unsigned max_conns;             /* default 256 */
+	int64_t server_svid_ttl;        /* seconds; default 3600 */
+	bool sandbox;                   /* seccomp allow-lists (default true) */
+};
+
+void tg_server_config_defaults(struct tg_server_config *c);
+/* Reads the JSON config file at path (docs/config.md): unknown keys,
+ * wrong types and out-of-range values are errors naming the key. */
+tg_err tg_server_config_load(const char *path, struct tg_server_config *c,
+			     struct tg_diag *d) TG_MUST_CHECK;
+
+/* ------------------------------------------------------------------ */
+/* Processes                                                           */
+/* ------------------------------------------------------------------ */
+
+/* The signer process: serves typed requests on fd until it closes or
+ * *stop is set. Opens the CA and signer keys itself. Returns the exit
+ * status for the process. */
+int tg_server_signer_main(const struct tg_server_config *c, int fd, volatile int *stop);
+
+/* The api worker: accepts on lfd, serves HTTPS, asks the signer on sfd.
+ * Holds no long-term private key. Writes one byte to ready_fd (then
+ * closes it) once it has its certificate and accepts. Returns the exit
+ * status. */
+int tg_server_api_main(const struct tg_server_config *c, int lfd, int sfd, int ready_fd,
+		       volatile int *stop);
+
+/* Installs the seccomp allow-list for a process role ("signer", "api")
+ * after setting PR_SET_NO_NEW_PRIVS. */
+tg_err tg_server_sandbox(const char *role, struct tg_diag *d) TG_MUST_CHECK;
+
+/* ------------------------------------------------------------------ */
+/* Client (the CLI's --server)                                         */
+/* ------------------------------------------------------------------ */
+
+struct tg_client {
+	char host[256];
+	char port[8];
+	const char *ca_file;            /* PEM roots to trust for the server */
+	const char *cert_file;          /* client X509-SVID chain, or NULL */
+	const char *key_file;           /* its key */
+	const char *bearer;             /* Authorization: Bearer, or NULL */
+};
+
+/* Parses "https://host:port" into c. */
+tg_err tg_client_url(const char *url, struct tg_client *c, struct tg_diag *d) TG_MUST_CHECK;
+/* One HTTPS request (TLS 1.3, the server's certificate must chain to
+ * ca_file and carry a spiffe:// URI SAN ending in /tollgated). *status
+ * gets the HTTP status and body the response body (capped). */
+tg_err tg_client_request(const struct tg_client *c, const char *method, const char *path,
+			 const char *ctype, const uint8_t *body, size_t len, int *status,
+			 struct tg_buf *resp, struct tg_diag *d) TG_MUST_CHECK;
+
+/* What POST /v1/attest gave: the SPIFFE ID; with x509, a fresh P-256
+ * key (PKCS#8 PEM; only ever in this process), the X509-SVID chain and
+ * the bundle (PEM); the JWT-SVIDs, one a line, in audience order. The
+ * caller initializes the buffers. */
+struct tg_client_attest_out {
+	struct tg_buf spiffe_id, key_pem, chain_pem, bundle_pem, jwts;
+};
+/* kind is "oidc" or "join"; spiffe_id may be NULL. TG_E_DENIED when the
+ * server refused the credential (401/403), with its message in d. */
+tg_err tg_client_attest(const struct tg_client *c, const char *kind, const char *token, size_t n,
+			const char *spiffe_id, const char *const *aud, size_t naud, bool x509,
+			struct tg_client_attest_out *out, struct tg_diag *d) TG_MUST_CHECK;
+
+/* The sign flow against a server: a fresh P-256 key signs data, a CSR
+ * gets a signing certificate (identity from the client SVID or the OIDC
+ * token), the signature is timestamped and logged; out gets the
+ * Sigstore bundle v0.3 JSON. */
+tg_err tg_client_sign(const struct tg_client *c, const char *oidc_token, const uint8_t *data,
+		      size_t len, struct tg_buf *out, struct tg_diag *d) TG_MUST_CHECK;
+
+#endif

@@ -1,0 +1,915 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * signer_proc.c - the signer process of tollgated: the only process that
+ * holds the trust domain CA and JWT keys, the code-signing CA key, the TSA
+ * key and the log key. No network; it answers typed, size-checked requests
+ * from the api worker and builds everything it signs from validated fields.
+ */
+#include "server/server.h"
+
+#include <limits.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/ts.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/codec.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "core/limits.h"
+#include "core/mem.h"
+#include "identity/identity.h"
+#include "sign/sign.h"
+#include "tlog/tlog.h"
+
+#define TSA_POLICY "2.999.7.1" /* the same local policy as tollgate signer (src/sign) */
+
+struct sp {
+	const struct tg_server_config *c;
+	struct tg_ca *ca;
+	struct tg_x509 *cs_inter;        /* code-signing intermediate */
+	struct tg_key *cs_key;
+	X509 *tsa_cert, *tsa_root;
+	EVP_PKEY *tsa_key;
+	struct tg_tlog *log;
+	uint8_t log_id[32];
+};
+
+/* ---- helpers ---- */
+
+static tg_err path_join(const char *dir, const char *name, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s/%s", dir, name);
+	return (n < 0 || (size_t)n >= cap) ? TG_E_TOOBIG : TG_OK;
+}
+
+static tg_err load_x509(const char *dir, const char *name, X509 **out, struct tg_diag *d)
+{
+	char p[PATH_MAX];
+	FILE *f;
+	if (path_join(dir, name, p, sizeof(p)) != TG_OK)
+		return TG_E_TOOBIG;
+	f = fopen(p, "r");
+	if (!f) {
+		tg_diag_set(d, "cannot open '%s'", p);
+		return TG_E_IO;
+	}
+	*out = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (!*out) {
+		ERR_clear_error();
+		tg_diag_set(d, "no certificate in '%s'", p);
+		return TG_E_PARSE;
+	}
+	return TG_OK;
+}
+
+static tg_err load_pkey(const char *dir, const char *name, EVP_PKEY **out, struct tg_diag *d)
+{
+	char p[PATH_MAX];
+	FILE *f;
+	if (path_join(dir, name, p, sizeof(p)) != TG_OK)
+		return TG_E_TOOBIG;
+	f = fopen(p, "r");
+	if (!f) {
+		tg_diag_set(d, "cannot open '%s'", p);
+		return TG_E_IO;
+	}
+	*out = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	if (!*out) {
+		ERR_clear_error();
+		tg_diag_set(d, "no private key in '%s'", p);
+		return TG_E_KEY;
+	}
+	return TG_OK;
+}
+
+static tg_err chain_pem(const struct tg_x509_list *l, struct tg_buf *out)
+{
+	size_t i;
+	tg_err r = TG_OK;
+	for (i = 0; r == TG_OK && i < l->count; i++)
+		r = tg_x509_to_pem(l->certs[i], out);
+	return r;
+}
+
+/* The C2SP key hash of the log key: the logId of trusted_root.json. */
+static tg_err log_key_hash(const struct tg_note_key *k, uint8_t out[32])
+{
+	struct tg_buf m = TG_BUF_INIT(1024);
+	uint8_t raw[32], type = 0x01;
+	tg_err r = tg_key_ed25519_raw(k->key, false, raw);
+	if (r == TG_OK)
+		r = tg_buf_adds(&m, k->name);
+	if (r == TG_OK)
+		r = tg_buf_addc(&m, '\n');
+	if (r == TG_OK)
+		r = tg_buf_add(&m, &type, 1);
+	if (r == TG_OK)
+		r = tg_buf_add(&m, raw, 32);
+	if (r == TG_OK)
+		r = tg_hash(TG_SHA256, m.data, m.len, out);
+	tg_buf_release(&m);
+	return r;
+}
+
+static void sp_release(struct sp *s)
+{
+	tg_ca_close(s->ca);
+	tg_x509_free(s->cs_inter);
+	tg_key_free(s->cs_key);
+	X509_free(s->tsa_cert);
+	X509_free(s->tsa_root);
+	EVP_PKEY_free(s->tsa_key);
+	tg_tlog_close(s->log);
+}
+
+static tg_err sp_open(struct sp *s, const struct tg_server_config *c, struct tg_diag *d)
+{
+	struct tg_buf pem = TG_BUF_INIT(TG_LIMIT_PEM_FILE);
+	struct tg_x509_list l = {NULL, 0};
+	char p[PATH_MAX];
+	tg_err r;
+
+	memset(s, 0, sizeof(*s));
+	s->c = c;
+	r = tg_ca_open(c->ca_dir, &s->ca, d);
+	if (r == TG_OK)
+		r = path_join(c->signer_dir, "ca-intermediate.pem", p, sizeof(p));
+	if (r == TG_OK)
+		r = tg_fs_read(p, &pem, d);
+	if (r == TG_OK)
+		r = tg_x509_list_from_pem((const char *)pem.data, pem.len, &l, d);
+	if (r == TG_OK && l.count != 1)
+		r = TG_E_PARSE;
+	if (r == TG_OK) {
+		s->cs_inter = tg_x509_ref(l.certs[0]);
+		r = path_join(c->signer_dir, "ca-intermediate.key", p, sizeof(p));
+	}
+	if (r == TG_OK)
+		r = tg_key_load_file(p, &s->cs_key, d);
+	if (r == TG_OK)
+		r = load_x509(c->signer_dir, "tsa.pem", &s->tsa_cert, d);
+	if (r == TG_OK)
+		r = load_x509(c->signer_dir, "tsa-root.pem", &s->tsa_root, d);
+	if (r == TG_OK)
+		r = load_pkey(c->signer_dir, "tsa.key", &s->tsa_key, d);
+	if (r == TG_OK)
+		r = path_join(c->signer_dir, "log", p, sizeof(p));
+	if (r == TG_OK)
+		r = tg_tlog_open(p, TG_TLOG_APPEND, &s->log, d);
+	if (r == TG_OK)
+		r = log_key_hash(tg_tlog_key(s->log), s->log_id);
+	tg_x509_list_release(&l);
+	tg_buf_release(&pem);
+	return r;
+}
+
+/* ---- responses ---- */
+
+struct resp {
+	struct tg_buf f[TG_SMSG_FIELDS];
+	size_t n;
+};
+
+static void resp_init(struct resp *o)
+{
+	size_t i;
+	for (i = 0; i < TG_SMSG_FIELDS; i++)
+		tg_buf_init(&o->f[i], TG_SMSG_MAX / 2);
+	o->n = 0;
+}
+
+static void resp_release(struct resp *o)
+{
+	size_t i;
+	for (i = 0; i < TG_SMSG_FIELDS; i++)
+		tg_buf_release_wipe(&o->f[i]);
+}
+
+/* ---- handlers ---- */
+
+static tg_err spki_key(const struct tg_smsg *m, size_t i, struct tg_key **k, struct tg_diag *d)
+{
+	tg_err r = tg_key_from_der(m->f[i].p, m->f[i].len, false, k, d);
+	if (r != TG_OK) {
+		tg_diag_prefix(d, "unusable public key");
+		return TG_E_KEY;
+	}
+	if (tg_key_type(*k) != TG_KEY_EC_P256 && tg_key_type(*k) != TG_KEY_EC_P384 &&
+	    tg_key_type(*k) != TG_KEY_ED25519) {
+		tg_key_free(*k);
+		*k = NULL;
+		tg_diag_set(d, "public key type not allowed (ECDSA P-256/P-384 or Ed25519)");
+		return TG_E_KEY;
+	}
+	return TG_OK;
+}
+
+static tg_err h_server_svid(struct sp *s, const struct tg_smsg *m, struct resp *o,
+			    struct tg_diag *d)
+{
+	struct tg_spiffe_id id;
+	struct tg_key *k = NULL;
+	struct tg_x509_list chain = {NULL, 0};
+	tg_err r = spki_key(m, 0, &k, d);
+	if (r == TG_OK)
+		r = tg_spiffe_id_from(tg_ca_trust_domain(s->ca), "/tollgated", &id, d);
+	if (r == TG_OK)
+		r = tg_ca_issue_x509(s->ca, &id, k, s->c->server_svid_ttl, tg_time_now(), &chain, d);
+	if (r == TG_OK)
+		r = chain_pem(&chain, &o->f[0]);
+	o->n = 1;
+	tg_x509_list_release(&chain);
+	tg_key_free(k);
+	return r;
+}
+
+static tg_err h_bundle(struct sp *s, struct resp *o)
+{
+	struct tg_bundle b;
+	tg_err r;
+	memset(&b, 0, sizeof(b));
+	r = tg_ca_bundle(s->ca, &b);
+	if (r == TG_OK)
+		r = tg_bundle_to_spiffe(&b, &o->f[0]);
+	if (r == TG_OK)
+		r = tg_bundle_to_pem(&b, &o->f[1]);
+	o->n = 2;
+	tg_bundle_release(&b);
+	return r;
+}
+
+/* The configured issuer named by the token's (unverified) iss claim:
+ * the claim only picks the keys that must then verify it. */
+static const struct tg_server_oidc *pick_issuer(const struct sp *s, const uint8_t *tok,
+						size_t n, struct tg_diag *d)
+{
+	struct tg_buf pl = TG_BUF_INIT(TG_LIMIT_JWS);
+	struct tg_arena a;
+	const struct tg_json *c = NULL;
+	const struct tg_server_oidc *hit = NULL;
+	const uint8_t *p1 = memchr(tok, '.', n), *p2;
+	size_t i;
+
+	tg_arena_init(&a, 1 << 20);
+	if (p1)
+		p2 = memchr(p1 + 1, '.', n - (size_t)(p1 + 1 - tok));
+	if (!p1 || !p2 ||
+	    tg_b64_decode(&pl, (const char *)p1 + 1, (size_t)(p2 - p1 - 1), TG_B64_URL, NULL) != TG_OK ||
+	    tg_json_parse(&a, pl.data, pl.len, NULL, &c, NULL, NULL) != TG_OK ||
+	    !tg_json_get(c, "iss") || tg_json_get(c, "iss")->type != TG_JSON_STRING) {
+		tg_diag_set(d, "the token is not a JWT with an iss claim");
+		goto out;
+	}
+	for (i = 0; i < s->c->noidc; i++)
+		if (tg_json_str_eq(tg_json_get(c, "iss"), s->c->oidc[i].issuer))
+			hit = &s->c->oidc[i];
+	if (!hit)
+		tg_diag_set(d, "the token's issuer is not trusted");
+out:
+	tg_buf_release(&pl);
+	tg_arena_release(&a);
+	return hit;
+}
+
+static tg_err load_jwks(const char *path, struct tg_arena *a, struct tg_jwks *out,
+			struct tg_diag *d)
+{
+	struct tg_buf text = TG_BUF_INIT(TG_LIMIT_JWK);
+	const struct tg_json *doc = NULL;
+	tg_err r = tg_fs_read(path, &text, d);
+	if (r == TG_OK)
+		r = tg_json_parse(a, text.data, text.len, NULL, &doc, NULL, d);
+	if (r == TG_OK && !tg_json_get(doc, "keys"))
+		r = TG_E_PARSE;
+	if (r == TG_OK)
+		r = tg_jwks_parse(doc, 0, true, out, d);
+	if (r != TG_OK)
+		tg_diag_prefix(d, "cannot load the issuer's JWK set '%s'", path);
+	tg_buf_release(&text);
+	return r == TG_OK ? r : TG_E_INTERNAL;
+}
+
+static enum tg_oidc_profile profile_of(const char *p)
+{
+	if (strcmp(p, "github") == 0)
+		return TG_OIDC_GITHUB;
+	if (strcmp(p, "gitlab") == 0)
+		return TG_OIDC_GITLAB;
+	if (strcmp(p, "kubernetes") == 0)
+		return TG_OIDC_KUBERNETES;
+	return TG_OIDC_GENERIC;
+}
+
+static tg_err h_attest(struct sp *s, const struct tg_smsg *m, struct resp *o, struct tg_diag *d)
+{
+	struct tg_arena a;
+	struct tg_attestation att;
+	struct tg_jwks jwks = {NULL, 0};
+	struct tg_entry *es = NULL;
+	struct tg_key *k = NULL;
+	struct tg_x509_list chain = {NULL, 0};
+	struct tg_spiffe_id id;
+	struct tg_bundle b;
+	size_t ne = 0, i;
+	int64_t xttl = 0, jttl = 0, xbest = 0, jbest = 0;
+	const char *tok = (const char *)m->f[1].p;
+	tg_err r;
+
+	memset(&b, 0, sizeof(b));
+	memset(&att, 0, sizeof(att));
+	tg_arena_init(&a, 16 * 1024 * 1024);
+	if (m->f[0].len == 4 && memcmp(m->f[0].p, "oidc", 4) == 0) {
+		const struct tg_server_oidc *iss = pick_issuer(s, m->f[1].p, m->f[1].len, d);
+		struct tg_oidc_config cfg;
+		if (!iss) {
+			r = TG_E_VERIFY; /* an unknown issuer authenticates nobody */
+			goto out;
+		}
+		r = load_jwks(iss->jwks_path, &a, &jwks, d);
+		if (r != TG_OK)
+			goto out;
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.issuer = iss->issuer;
+		cfg.audience = iss->audience;
+		cfg.profile = profile_of(iss->profile);
+		cfg.jwks = &jwks;
+		cfg.now = tg_time_now();
+		cfg.skew = 30;
+		r = tg_attest_oidc(s->ca, tok, m->f[1].len, &cfg, &a, &att, d);
+	} else if (m->f[0].len == 4 && memcmp(m->f[0].p, "join", 4) == 0) {
+		r = tg_attest_join(s->ca, tok, m->f[1].len, tg_time_now(), &a, &att, d);
+	} else {
+		tg_diag_set(d, "unknown attestation kind");
+		r = TG_E_INVAL;
+	}
+	if (r != TG_OK)
+		goto out;
+	r = tg_entry_match(s->ca, att.selectors, att.n, &a, &es, &ne, d);
+	if (r != TG_OK)
+		goto out;
+	if (ne == 0) {
+		tg_diag_set(d, "no registration entry matches the attested selectors");
+		r = TG_E_DENIED;
+		goto out;
+	}
+	/* one SPIFFE ID: the requested one, or the only one matched */
+	if (m->f[3].len) {
+		r = tg_spiffe_id_parse((const char *)m->f[3].p, m->f[3].len, &id, d);
+		if (r != TG_OK)
+			goto out;
+	} else {
+		id = es[0].spiffe_id;
+	}
+	for (i = 0; i < ne; i++) {
+		if (strcmp(es[i].spiffe_id.uri, id.uri) != 0) {
+			if (!m->f[3].len) {
+				tg_diag_set(d, "entries with several SPIFFE IDs match; choose one");
+				r = TG_E_CONFLICT;
+				goto out;
+			}
+			continue;
+		}
+		{
+			/* the shortest lifetime wins, an entry without one counting
+			 * as the default (as `tollgate attest` does) */
+			int64_t x = es[i].x509_ttl > 0 ? es[i].x509_ttl : TG_SVID_X509_TTL_DEFAULT;
+			int64_t j = es[i].jwt_ttl > 0 ? es[i].jwt_ttl : TG_SVID_JWT_TTL_DEFAULT;
+			if (!xbest || x < xbest) {
+				xbest = x;
+				xttl = es[i].x509_ttl;
+			}
+			if (!jbest || j < jbest) {
+				jbest = j;
+				jttl = es[i].jwt_ttl;
+			}
+		}
+	}
+	{
+		bool found = false;
+		for (i = 0; i < ne; i++)
+			found |= strcmp(es[i].spiffe_id.uri, id.uri) == 0;
+		if (!found) {
+			tg_diag_set(d, "no matched entry has the SPIFFE ID '%s'", id.uri);
+			r = TG_E_DENIED;
+			goto out;
+		}
+	}
+	r = tg_buf_adds(&o->f[0], id.uri);
+	if (r == TG_OK && m->f[2].len) {
+		r = spki_key(m, 2, &k, d);
+		if (r == TG_OK)
+			r = tg_ca_issue_x509(s->ca, &id, k, xttl, tg_time_now(), &chain, d);
+		if (r == TG_OK)
+			r = chain_pem(&chain, &o->f[1]);
+		if (r == TG_OK)
+			r = tg_ca_bundle(s->ca, &b);
+		if (r == TG_OK)
+			r = tg_bundle_to_pem(&b, &o->f[2]);
+	}
+	/* JWT-SVIDs, one per audience line */
+	if (r == TG_OK && m->f[4].len) {
+		const char *p = (const char *)m->f[4].p, *end = p + m->f[4].len;
+		size_t cnt = 0;
+		while (r == TG_OK && p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			char aud[1025];
+			const char *auds[1] = {aud};
+			if (l == 0 || l >= sizeof(aud) || ++cnt > 16) {
+				tg_diag_set(d, "malformed audience list");
+				r = TG_E_INVAL;
+				break;
+			}
+			memcpy(aud, p, l);
+			aud[l] = '\0';
+			if (o->f[3].len)
+				r = tg_buf_addc(&o->f[3], '\n');
+			if (r == TG_OK)
+				r = tg_ca_issue_jwt(s->ca, &id, auds, 1, jttl, tg_time_now(), TG_SIG_NONE,
+						    &o->f[3], d);
+			p += l + (nl ? 1 : 0);
+		}
+	}
+	o->n = 4;
+out:
+	tg_bundle_release(&b);
+	tg_x509_list_release(&chain);
+	tg_key_free(k);
+	tg_jwks_release(&jwks);
+	tg_arena_release(&a);
+	return r;
+}
+
+/* Verifies a client X509-SVID chain (PEM, leaf first) against the trust
+ * domain's bundle: the api worker's TLS check is repeated here, so that
+ * a compromised worker cannot name an identity it has no certificate for. */
+static tg_err client_svid(struct sp *s, const struct tg_smsg *m, size_t i, struct tg_x509_list *l,
+			  struct tg_spiffe_id *id, struct tg_diag *d)
+{
+	struct tg_bundle_set bs = {NULL, 0};
+	struct tg_revocations rev = tg_ca_revocations(s->ca);
+	tg_err r;
+
+	if (m->f[i].len < 10 || memcmp(m->f[i].p, "-----BEGIN", 10) != 0) {
+		/* a bearer JWT-SVID whose audience is the server */
+		struct tg_spiffe_id self;
+		struct tg_arena a;
+		tg_arena_init(&a, 1 << 20);
+		r = tg_spiffe_id_from(tg_ca_trust_domain(s->ca), "/tollgated", &self, d);
+		if (r == TG_OK)
+			r = tg_ca_bundles(s->ca, &bs);
+		if (r == TG_OK)
+			r = tg_jwt_svid_verify((const char *)m->f[i].p, m->f[i].len, &bs, self.uri,
+					       tg_time_now(), &rev, &a, id, NULL, d);
+		tg_arena_release(&a);
+		goto td;
+	}
+	r = tg_x509_list_from_pem((const char *)m->f[i].p, m->f[i].len, l, d);
+	if (r == TG_OK && (l->count == 0 || l->count > TG_LIMIT_CHAIN)) {
+		tg_diag_set(d, "no client certificate");
+		r = TG_E_VERIFY;
+	}
+	if (r == TG_OK)
+		r = tg_ca_bundles(s->ca, &bs);
+	if (r == TG_OK)
+		r = tg_x509_svid_verify(l->certs[0], (const struct tg_x509 *const *)l->certs + 1,
+					l->count - 1, &bs, tg_time_now(), &rev, id, d);
+td:
+	if (r == TG_OK && !tg_spiffe_id_in_td(id, tg_ca_trust_domain(s->ca))) {
+		tg_diag_set(d, "the client SVID is from another trust domain");
+		r = TG_E_DENIED;
+	}
+	tg_bundle_set_release(&bs);
+	return r;
+}
+
+static tg_err h_jwt_svid(struct sp *s, const struct tg_smsg *m, struct resp *o, struct tg_diag *d)
+{
+	struct tg_x509_list l = {NULL, 0};
+	struct tg_spiffe_id id;
+	char aud[1025];
+	const char *auds[1] = {aud};
+	tg_err r = client_svid(s, m, 0, &l, &id, d);
+	if (r == TG_OK && (m->f[1].len == 0 || m->f[1].len >= sizeof(aud) ||
+			   memchr(m->f[1].p, '\n', m->f[1].len))) {
+		tg_diag_set(d, "malformed audience");
+		r = TG_E_INVAL;
+	}
+	if (r == TG_OK) {
+		memcpy(aud, m->f[1].p, m->f[1].len);
+		aud[m->f[1].len] = '\0';
+		r = tg_buf_adds(&o->f[0], id.uri);
+	}
+	if (r == TG_OK)
+		r = tg_ca_issue_jwt(s->ca, &id, auds, 1, 0, tg_time_now(), TG_SIG_NONE, &o->f[1], d);
+	o->n = 2;
+	tg_x509_list_release(&l);
+	return r;
+}
+
+/* DER UTF8String (a Fulcio v2 extension value). */
+static tg_err der_utf8(const char *s, struct tg_buf *out)
+{
+	size_t n = strlen(s);
+	uint8_t h[4] = {0x0c, 0, 0, 0};
+	size_t hl;
+	if (n < 0x80) {
+		h[1] = (uint8_t)n;
+		hl = 2;
+	} else if (n < 0x100) {
+		h[1] = 0x81;
+		h[2] = (uint8_t)n;
+		hl = 3;
+	} else if (n < 0x10000) {
+		h[1] = 0x82;
+		h[2] = (uint8_t)(n >> 8);
+		h[3] = (uint8_t)n;
+		hl = 4;
+	} else {
+		return TG_E_TOOBIG;
+	}
+	tg_err r = tg_buf_add(out, h, hl);
+	return r == TG_OK ? tg_buf_add(out, s, n) : r;
+}
+
+/* The Fulcio-profile certificate (as tollgate signer issues): empty
+ * subject, one critical SAN, KU digitalSignature, EKU codeSigning, ten
+ * minutes, the issuer (.1.8) and the identity's extensions. */
+static tg_err fulcio_cert(struct sp *s, const struct tg_sign_identity *id, const struct tg_key *pub,
+			  struct tg_x509 **out, struct tg_diag *d)
+{
+	struct tg_x509_tmpl t;
+	struct tg_x509_ext_tmpl ext[TG_ARRAY_LEN(id->ext) + 1];
+	struct tg_buf vals[TG_ARRAY_LEN(id->ext) + 1];
+	const char *san[2] = {id->san, NULL};
+	struct tg_time now = tg_time_now();
+	size_t i, n = 0;
+	tg_err r;
+
+	memset(&t, 0, sizeof(t));
+	t.subject = "";
+	t.not_before = (struct tg_time){now.sec, 0};
+	t.not_after = (struct tg_time){now.sec + TG_SIGN_CERT_TTL, 0};
+	t.path_len = -1;
+	t.key_usage = TG_KU_DIGITAL_SIGNATURE;
+	t.ext_key_usage = TG_EKU_CODE_SIGNING;
+	if (id->san_is_email)
+		t.san_email = san;
+	else
+		t.san_uri = san;
+	t.san_critical = true;
+	for (i = 0; i < TG_ARRAY_LEN(vals); i++)
+		tg_buf_init(&vals[i], 4096);
+	r = der_utf8(id->issuer, &vals[n]);
+	ext[n++] = (struct tg_x509_ext_tmpl){"1.3.6.1.4.1.57264.1.8", false, NULL, 0};
+	for (i = 0; r == TG_OK && i < id->next && n < TG_ARRAY_LEN(ext); i++) {
+		r = der_utf8(id->ext[i].value, &vals[n]);
+		ext[n++] = (struct tg_x509_ext_tmpl){id->ext[i].oid, false, NULL, 0};
+	}
+	for (i = 0; i < n; i++) {
+		ext[i].der = vals[i].data;
+		ext[i].len = vals[i].len;
+	}
+	t.ext = ext;
+	t.n_ext = n;
+	if (r == TG_OK)
+		r = tg_x509_build(&t, pub, s->cs_inter, s->cs_key, out, d);
+	for (i = 0; i < TG_ARRAY_LEN(vals); i++)
+		tg_buf_release(&vals[i]);
+	return r;
+}
+
+static tg_err h_signing_cert(struct sp *s, const struct tg_smsg *m, struct resp *o,
+			     struct tg_diag *d)
+{
+	struct tg_sign_identity *id = tg_xcalloc(1, sizeof(*id));
+	struct tg_x509_list l = {NULL, 0};
+	struct tg_key *pub = NULL, *leafkey = NULL;
+	struct tg_x509 *leaf = NULL;
+	struct tg_arena a;
+	struct tg_jwks jwks = {NULL, 0};
+	tg_err r;
+
+	tg_arena_init(&a, 16 * 1024 * 1024);
+	r = spki_key(m, 2, &pub, d);
+	if (r != TG_OK)
+		goto out;
+	if (m->f[0].len == 4 && memcmp(m->f[0].p, "oidc", 4) == 0) {
+		const struct tg_server_oidc *iss = pick_issuer(s, m->f[1].p, m->f[1].len, d);
+		if (!iss) {
+			r = TG_E_VERIFY; /* an unknown issuer authenticates nobody */
+			goto out;
+		}
+		r = load_jwks(iss->jwks_path, &a, &jwks, d);
+		if (r == TG_OK)
+			r = tg_sign_identity_from_oidc((const char *)m->f[1].p, m->f[1].len, &jwks,
+						       iss->issuer, iss->audience, tg_time_now(), id, d);
+	} else if (m->f[0].len == 4 && memcmp(m->f[0].p, "jwt ", 4) == 0) {
+		struct tg_spiffe_id sid;
+		r = client_svid(s, m, 1, &l, &sid, d);
+		if (r == TG_OK && strlen(sid.uri) >= sizeof(id->san)) {
+			tg_diag_set(d, "the SPIFFE ID is too long for a signing certificate");
+			r = TG_E_TOOBIG;
+		}
+		if (r == TG_OK) {
+			memcpy(id->san, sid.uri, strlen(sid.uri) + 1);
+			snprintf(id->issuer, sizeof(id->issuer), "spiffe://%s",
+				 tg_ca_trust_domain(s->ca));
+		}
+	} else if (m->f[0].len == 4 && memcmp(m->f[0].p, "svid", 4) == 0) {
+		struct tg_spiffe_id sid;
+		struct tg_bundle b;
+		memset(&b, 0, sizeof(b));
+		r = client_svid(s, m, 1, &l, &sid, d);
+		if (r == TG_OK)
+			r = tg_x509_public_key(l.certs[0], &leafkey);
+		if (r == TG_OK)
+			r = tg_ca_bundle(s->ca, &b);
+		if (r == TG_OK)
+			r = tg_sign_identity_from_svid((const struct tg_x509 *const *)l.certs, l.count,
+						       leafkey, (const struct tg_x509 *const *)b.x509.certs,
+						       b.x509.count, tg_time_now(), id, d);
+		tg_bundle_release(&b);
+	} else {
+		tg_diag_set(d, "unknown identity kind");
+		r = TG_E_INVAL;
+	}
+	if (r != TG_OK)
+		goto out;
+	r = fulcio_cert(s, id, pub, &leaf, d);
+	if (r == TG_OK)
+		r = tg_x509_to_pem(leaf, &o->f[0]);
+	if (r == TG_OK)
+		r = tg_x509_to_pem(s->cs_inter, &o->f[0]);
+	if (r == TG_OK)
+		r = tg_buf_adds(&o->f[1], id->san);
+	if (r == TG_OK)
+		r = tg_buf_adds(&o->f[2], id->issuer);
+	o->n = 3;
+out:
+	tg_x509_free(leaf);
+	tg_key_free(pub);
+	tg_key_free(leafkey);
+	tg_x509_list_release(&l);
+	tg_jwks_release(&jwks);
+	tg_arena_release(&a);
+	free(id);
+	return r;
+}
+
+static ASN1_INTEGER *serial_cb(TS_RESP_CTX *ctx, void *data)
+{
+	uint8_t raw[16];
+	BIGNUM *bn;
+	ASN1_INTEGER *i = NULL;
+	(void)ctx;
+	(void)data;
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return NULL;
+	raw[0] = (uint8_t)((raw[0] & 0x7f) | 0x01);
+	bn = BN_bin2bn(raw, sizeof(raw), NULL);
+	if (bn)
+		i = BN_to_ASN1_INTEGER(bn, NULL);
+	BN_free(bn);
+	return i;
+}
+
+/* RFC 3161 2.4: a TimeStampResp to the client's TimeStampReq. The
+ * request was parsed strictly (DER, no trailing bytes) before OpenSSL's
+ * responder judges it; a rejection is a TimeStampResp too. */
+static tg_err h_timestamp(struct sp *s, const struct tg_smsg *m, struct resp *o,
+			  struct tg_diag *d)
+{
+	const unsigned char *p = m->f[0].p;
+	TS_REQ *req = d2i_TS_REQ(NULL, &p, (long)m->f[0].len);
+	TS_RESP_CTX *ctx = NULL;
+	TS_RESP *resp = NULL;
+	STACK_OF(X509) *certs = NULL;
+	ASN1_OBJECT *pol = NULL;
+	BIO *bio = NULL;
+	unsigned char *der = NULL;
+	int len;
+	tg_err r = TG_E_CRYPTO;
+
+	if (!req || p != m->f[0].p + m->f[0].len) {
+		tg_diag_set(d, "malformed TimeStampReq (DER)");
+		r = TG_E_PARSE;
+		goto out;
+	}
+	bio = BIO_new_mem_buf(m->f[0].p, (int)m->f[0].len);
+	ctx = TS_RESP_CTX_new();
+	certs = sk_X509_new_null();
+	pol = OBJ_txt2obj(TSA_POLICY, 1);
+	if (!bio || !ctx || !certs || !pol || !sk_X509_push(certs, s->tsa_root) ||
+	    !X509_up_ref(s->tsa_root))
+		goto out;
+	if (!TS_RESP_CTX_set_signer_cert(ctx, s->tsa_cert) ||
+	    !TS_RESP_CTX_set_signer_key(ctx, s->tsa_key) || !TS_RESP_CTX_set_certs(ctx, certs) ||
+	    !TS_RESP_CTX_set_def_policy(ctx, pol) || !TS_RESP_CTX_add_md(ctx, EVP_sha256()) ||
+	    !TS_RESP_CTX_add_md(ctx, EVP_sha384()) || !TS_RESP_CTX_add_md(ctx, EVP_sha512()) ||
+	    !TS_RESP_CTX_set_signer_digest(ctx, EVP_sha256()) ||
+	    !TS_RESP_CTX_set_accuracy(ctx, 1, 0, 0) ||
+	    !TS_RESP_CTX_set_clock_precision_digits(ctx, 0))
+		goto out;
+	TS_RESP_CTX_set_serial_cb(ctx, serial_cb, NULL);
+	TS_RESP_CTX_add_flags(ctx, TS_ESS_CERT_ID_CHAIN);
+	resp = TS_RESP_create_response(ctx, bio);
+	if (!resp)
+		goto out;
+	len = i2d_TS_RESP(resp, &der);
+	if (len <= 0)
+		goto out;
+	r = tg_buf_add(&o->f[0], der, (size_t)len);
+	o->n = 1;
+out:
+	if (r == TG_E_CRYPTO)
+		tg_diag_set(d, "the timestamp authority could not answer");
+	ERR_clear_error();
+	OPENSSL_free(der);
+	BIO_free(bio);
+	TS_RESP_free(resp);
+	TS_RESP_CTX_free(ctx);
+	if (certs)
+		sk_X509_pop_free(certs, X509_free);
+	ASN1_OBJECT_free(pol);
+	TS_REQ_free(req);
+	return r;
+}
+
+/* Appends one entry (already validated and canonicalized by the worker,
+ * checked again here to be canonical JSON) and answers with the
+ * transparency log entry in Sigstore bundle form. */
+static tg_err h_log_append(struct sp *s, const struct tg_smsg *m, struct resp *o,
+			   struct tg_diag *d)
+{
+	struct tg_arena a;
+	struct tg_buf canon = TG_BUF_INIT(65536), cp = TG_BUF_INIT(TG_NOTE_MAX),
+		      b64 = TG_BUF_INIT(1 << 20);
+	const struct tg_json *v = NULL;
+	struct tg_tlog_proof proof;
+	struct tg_tlog_nodes src;
+	struct tg_checkpoint c;
+	struct tg_buf *j = &o->f[0];
+	uint64_t index = 0;
+	size_t i;
+	tg_err r;
+
+	tg_arena_init(&a, 4 * 1024 * 1024);
+	r = tg_json_parse(&a, m->f[0].p, m->f[0].len, NULL, &v, NULL, d);
+	if (r == TG_OK)
+		r = tg_json_canon(&canon, v);
+	if (r == TG_OK && (canon.len != m->f[0].len || memcmp(canon.data, m->f[0].p, canon.len))) {
+		tg_diag_set(d, "log entry is not canonical JSON");
+		r = TG_E_PARSE;
+	}
+	if (r == TG_OK && !tg_json_str_eq(tg_json_get(v, "kind"), "hashedrekord")) {
+		tg_diag_set(d, "only hashedrekord entries are accepted");
+		r = TG_E_UNSUPPORTED;
+	}
+	if (r != TG_OK)
+		goto out;
+	{
+		const uint8_t *e[1] = {m->f[0].p};
+		size_t l[1] = {m->f[0].len};
+		r = tg_tlog_append(s->log, e, l, 1, &index, d);
+	}
+	src = tg_tlog_nodes(s->log);
+	if (r == TG_OK)
+		r = tg_tlog_prove_inclusion(&src, index, tg_tlog_size(s->log), &proof);
+	if (r == TG_OK)
+		r = tg_tlog_checkpoint(s->log, &cp);
+	if (r == TG_OK) {
+		const char *text = (const char *)cp.data;
+		const char *sep = strstr(text, "\n\n");
+		r = sep ? tg_checkpoint_parse(text, (size_t)(sep - text) + 1, &c, d) : TG_E_PARSE;
+	}
+	if (r != TG_OK)
+		goto out;
+	/* {"logIndex","logId":{"keyId"},"kindVersion","inclusionProof",
+	 *  "canonicalizedBody"}: every string is base64, digits or fixed */
+	r = tg_buf_addf(j, "{\"logIndex\":\"%llu\",\"logId\":{\"keyId\":\"", (unsigned long long)index);
+	if (r == TG_OK)
+		r = tg_b64_encode(j, s->log_id, 32, TG_B64_STD);
+	if (r == TG_OK)
+		r = tg_buf_addf(j, "\"},\"kindVersion\":{\"kind\":\"hashedrekord\",\"version\":\"0.0.2\"},"
+				   "\"inclusionProof\":{\"logIndex\":\"%llu\",\"rootHash\":\"",
+				(unsigned long long)index);
+	if (r == TG_OK)
+		r = tg_b64_encode(j, c.root, 32, TG_B64_STD);
+	if (r == TG_OK)
+		r = tg_buf_addf(j, "\",\"treeSize\":\"%llu\",\"hashes\":[", (unsigned long long)c.size);
+	for (i = 0; r == TG_OK && i < proof.n; i++) {
+		r = tg_buf_adds(j, i ? ",\"" : "\"");
+		if (r == TG_OK)
+			r = tg_b64_encode(j, proof.h[i], 32, TG_B64_STD);
+		if (r == TG_OK)
+			r = tg_buf_addc(j, '"');
+	}
+	if (r == TG_OK) {
+		const struct tg_json *env = NULL;
+		r = tg_buf_adds(j, "],\"checkpoint\":{\"envelope\":");
+		if (r == TG_OK)
+			r = tg_json_new_string(&a, (const char *)cp.data, cp.len, &env);
+		if (r == TG_OK)
+			r = tg_json_emit(j, env, 0);
+	}
+	if (r == TG_OK)
+		r = tg_buf_adds(j, "}},\"canonicalizedBody\":\"");
+	if (r == TG_OK)
+		r = tg_b64_encode(j, m->f[0].p, m->f[0].len, TG_B64_STD);
+	if (r == TG_OK)
+		r = tg_buf_adds(j, "\"}");
+	o->n = 1;
+out:
+	tg_buf_release(&canon);
+	tg_buf_release(&cp);
+	tg_buf_release(&b64);
+	tg_arena_release(&a);
+	return r;
+}
+
+static tg_err h_log_info(struct sp *s, struct resp *o)
+{
+	tg_err r = tg_tlog_checkpoint(s->log, &o->f[0]);
+	if (r == TG_OK)
+		r = tg_buf_addf(&o->f[1], "%llu", (unsigned long long)tg_tlog_size(s->log));
+	o->n = 2;
+	return r;
+}
+
+static tg_err dispatch(struct sp *s, const struct tg_smsg *m, struct resp *o, struct tg_diag *d)
+{
+	switch (m->type) {
+	case TG_SMSG_SERVER_SVID: return h_server_svid(s, m, o, d);
+	case TG_SMSG_BUNDLE: return h_bundle(s, o);
+	case TG_SMSG_ATTEST: return h_attest(s, m, o, d);
+	case TG_SMSG_JWT_SVID: return h_jwt_svid(s, m, o, d);
+	case TG_SMSG_SIGNING_CERT: return h_signing_cert(s, m, o, d);
+	case TG_SMSG_TIMESTAMP: return h_timestamp(s, m, o, d);
+	case TG_SMSG_LOG_APPEND: return h_log_append(s, m, o, d);
+	case TG_SMSG_LOG_INFO: return h_log_info(s, o);
+	default: tg_diag_set(d, "unknown request"); return TG_E_PARSE;
+	}
+}
+
+int tg_server_signer_main(const struct tg_server_config *c, int fd, volatile int *stop)
+{
+	struct sp s;
+	struct tg_buf in = TG_BUF_INIT(TG_SMSG_MAX);
+	struct tg_diag d;
+	tg_err r;
+
+	tg_diag_init(&d);
+	r = sp_open(&s, c, &d);
+	if (r != TG_OK) {
+		fprintf(stderr, "tollgated: signer: %s\n", d.msg[0] ? d.msg : tg_strerror(r));
+		sp_release(&s);
+		return 3;
+	}
+	if (c->sandbox && (r = tg_server_sandbox("signer", &d)) != TG_OK) {
+		fprintf(stderr, "tollgated: signer: %s\n", d.msg);
+		sp_release(&s);
+		return 3;
+	}
+	while (!*stop) {
+		struct tg_smsg m, out;
+		struct resp o;
+		size_t i;
+
+		tg_diag_init(&d);
+		r = tg_smsg_recv(fd, &in, &m, &d);
+		if (r == TG_E_IO)
+			break; /* the worker is gone */
+		resp_init(&o);
+		if (r == TG_OK)
+			r = dispatch(&s, &m, &o, &d);
+		memset(&out, 0, sizeof(out));
+		out.type = TG_SMSG_RESPONSE | (uint32_t)r;
+		if (r == TG_OK) {
+			out.n = o.n;
+			for (i = 0; i < o.n; i++) {
+				out.f[i].p = o.f[i].data;
+				out.f[i].len = o.f[i].len;
+			}
+		} else {
+			out.n = 1;
+			out.f[0].p = (const uint8_t *)(d.msg[0] ? d.msg : tg_strerror(r));
+			out.f[0].len = strlen((const char *)out.f[0].p);
+		}
+		r = tg_smsg_send(fd, &out);
+		resp_release(&o);
+		if (r != TG_OK)
+			break;
+	}
+	tg_buf_release(&in);
+	sp_release(&s);
+	return 0;
+}
