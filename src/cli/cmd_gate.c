@@ -428,7 +428,7 @@ int tg_cli_admission_review(const struct tg_cli_cmd *cmd, int argc, char **argv)
 	tg_diag_init(&d);
 	/* namespace rules: a mode, a policy, or both */
 	for (i = 0; i < o.nns_mode; i++) {
-		const char *v;
+		const char *v = NULL;
 		enum tg_gate_mode m;
 		if ((code = split_ns(cmd, "--namespace-mode", o.ns_mode[i], &names[nnames], &v)) !=
 		    TG_EXIT_OK)
@@ -443,7 +443,7 @@ int tg_cli_admission_review(const struct tg_cli_cmd *cmd, int argc, char **argv)
 	if ((code = load_policy(&o, o.policies, o.npolicies, &p)) != TG_EXIT_OK)
 		goto out;
 	for (i = 0; i < o.nns_policy; i++) {
-		const char *v;
+		const char *v = NULL;
 		struct tg_gate_ns_rule *rule = NULL;
 		if ((code = split_ns(cmd, "--namespace-policy", o.ns_policy[i], &names[nnames], &v)) !=
 		    TG_EXIT_OK)

@@ -268,7 +268,7 @@ static tg_err bi_jwt_decode_depth(struct tg_rego_bctx *c, const struct tg_json *
 {
 	struct jwt t;
 	struct tg_buf pb = TG_BUF_INIT(TG_LIMIT_JWS), sb = TG_BUF_INIT(TG_LIMIT_JWS);
-	const struct tg_json *cty, *payload, *items[3];
+	const struct tg_json *cty, *payload = NULL, *items[3];
 	tg_err r;
 	if (depth > TG_LIMIT_JWT_NESTING)
 		return tg_rego_bi_fail(c, "JWT nested too deeply");

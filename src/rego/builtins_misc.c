@@ -100,7 +100,7 @@ static bool semver_parse(const char *s, size_t n, struct semver *sv)
 
 static int cmp_ident(const char *a, size_t an, const char *b, size_t bn)
 {
-	long long x, y;
+	long long x = 0, y = 0;
 	bool xn = parse_int(a, an, &x), yn = parse_int(b, bn, &y);
 	int r;
 	if (xn && yn)

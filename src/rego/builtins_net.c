@@ -359,7 +359,7 @@ static tg_err cidr_contains(struct tg_rego_bctx *c, const struct tg_json *av,
 static tg_err bi_cidr_contains(struct tg_rego_bctx *c, const struct tg_json *const *args,
 			       size_t nargs, const struct tg_json **out)
 {
-	bool res;
+	bool res = false;
 	tg_err r;
 	UNUSED_NARGS;
 	if ((r = cidr_contains(c, args[0], args[1], &res)) != TG_OK)
@@ -454,7 +454,7 @@ static tg_err bi_cidr_contains_matches(struct tg_rego_bctx *c, const struct tg_j
 	tg_rego_bi_list_init(&l, c->a);
 	for (size_t i = 0; i < na; i++)
 		for (size_t j = 0; j < nb; j++) {
-			bool m;
+			bool m = false;
 			if ((r = cidr_contains(c, a[i].cidr, b[j].cidr, &m)) != TG_OK)
 				return r;
 			if (m) {

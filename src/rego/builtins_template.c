@@ -1418,7 +1418,7 @@ static tg_err command(struct tpl *p, struct cmd **out)
 	NEW(p, c);
 	c->pos = tpeek_nonspace(p)->pos;
 	for (;;) {
-		struct arg *a;
+		struct arg *a = NULL;
 		struct tok *t;
 		tpeek_nonspace(p);
 		if ((r = operand(p, &a)) != TG_OK)
@@ -1497,7 +1497,7 @@ decls:
 	}
 	for (;;) {
 		struct tok *t = tnext_nonspace(p);
-		struct cmd *c;
+		struct cmd *c = NULL;
 		if (t->t == end) {
 			if (pp->ncmds == 0)
 				return perr(p, "missing value for %s", context);
@@ -2379,7 +2379,7 @@ static tg_err eval_field_chain(struct tpl *p, const struct val *recv, const char
 	struct val cur = *recv;
 	tg_err r;
 	for (size_t i = 0; i < nid; i++) {
-		struct val next;
+		struct val next = {0};
 		if ((r = eval_field(p, ids[i], idn[i], i + 1 == nid && has_args, &cur, &next)) !=
 		    TG_OK)
 			return r;
@@ -3314,7 +3314,7 @@ tg_err tg_rego_bi_render_template(struct tg_rego_bctx *c, const struct tg_json *
 {
 	struct tpl p;
 	struct tg_buf b = TG_BUF_INIT(TG_LIMIT_TEMPLATE_OUT);
-	struct list *root;
+	struct list *root = NULL;
 	const struct tg_json *vars;
 	struct val dot;
 	const char *s;

@@ -2036,8 +2036,8 @@ static tg_err bi_format(struct tg_rego_bctx *c, const struct tg_json *const *arg
 			const struct tg_json **out)
 {
 	const struct tg_tz *z;
-	int64_t sec;
-	int nsec;
+	int64_t sec = 0;
+	int nsec = 0;
 	const char *l;
 	size_t ln;
 	struct tg_buf b = TG_BUF_INIT(1 << 20);
@@ -2111,8 +2111,8 @@ static tg_err bi_weekday(struct tg_rego_bctx *c, const struct tg_json *const *ar
 			 const struct tg_json **out)
 {
 	const struct tg_tz *z;
-	int64_t sec;
-	int nsec;
+	int64_t sec = 0;
+	int nsec = 0;
 	struct civil cv;
 	tg_err r;
 	UNUSED_NARGS;
@@ -2126,8 +2126,8 @@ static tg_err bi_add_date(struct tg_rego_bctx *c, const struct tg_json *const *a
 			  const struct tg_json **out)
 {
 	const struct tg_tz *z;
-	int64_t sec, y, m, d, s2;
-	int nsec, ns2;
+	int64_t sec = 0, y, m, d, s2;
+	int nsec = 0, ns2;
 	struct civil cv;
 	tg_err r;
 	UNUSED_NARGS;

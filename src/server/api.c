@@ -441,8 +441,8 @@ static void r_attest(struct api *a, struct conn *cn, int route)
 		      buf = TG_BUF_INIT(TG_SMSG_MAX), out = TG_BUF_INIT(TG_SMSG_MAX);
 	struct tg_smsg req, resp;
 	const struct tg_json *v, *ja;
-	const char *oidc, *join, *csr, *sid;
-	size_t on, jn, cn_, sn, i;
+	const char *oidc = NULL, *join = NULL, *csr = NULL, *sid = NULL;
+	size_t on = 0, jn = 0, cn_ = 0, sn = 0, i;
 	tg_err r;
 
 	tg_diag_init(&d);

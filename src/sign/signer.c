@@ -126,13 +126,13 @@ tg_err tg_signer_init(const char *dir, const char *name, struct tg_time now, str
 	}
 	r = tg_fs_mkdir_p(dir, 0700, d);
 	if (r == TG_OK)
-		r = tg_key_generate(TG_KEY_EC_P384, 0, &rk);
+		r = tg_key_generate(TG_KEY_EC_P256, 0, &rk);
 	if (r == TG_OK)
-		r = tg_key_generate(TG_KEY_EC_P384, 0, &ik);
+		r = tg_key_generate(TG_KEY_EC_P256, 0, &ik);
 	if (r == TG_OK)
-		r = tg_key_generate(TG_KEY_EC_P384, 0, &trk);
+		r = tg_key_generate(TG_KEY_EC_P256, 0, &trk);
 	if (r == TG_OK)
-		r = tg_key_generate(TG_KEY_EC_P384, 0, &tk);
+		r = tg_key_generate(TG_KEY_EC_P256, 0, &tk);
 	if (r != TG_OK)
 		goto out;
 	/* the code-signing CA, shaped like Fulcio's: root, then an intermediate
