@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # rego.sh TOLLGATE - prepared evaluation of admission and gate policies
-# (bench/rego/): ns/op, p50, p99 and bytes per evaluation from `tollgate
+# (bench/rego/): compile time, ns/op, p50, p99 and bytes per evaluation from `tollgate
 # policy bench`, with the ratio to OPA v1.1.0's p50 on the same checks as
 # measured for issue 5 (20 us allowed repos, 67 us capabilities, 400 us
 # container limits), or to `opa bench` when an opa binary is on PATH.
@@ -21,13 +21,14 @@ row() { # name opa_ns -- bench args
 	p50=$(echo "$out" | awk '/^p50/ {print $3}')
 	p99=$(echo "$out" | awk '/^p99/ {print $3}')
 	bytes=$(echo "$out" | awk '/^B\/op/ {print $2}')
+	cms=$(echo "$out" | awk '/^compile\+prepare/ {print $3}')
 	if command -v opa >/dev/null 2>&1; then
 		peer="opa bench (local)"
 	else
 		peer="OPA v1.1.0 p50 (issue 5)"
 	fi
-	awk -v n="$name" -v ns="$ns" -v p50="$p50" -v p99="$p99" -v b="$bytes" -v opa="$opa" -v peer="$peer" \
-		'BEGIN { printf "%-22s ns/op %8d  p50 %8d  p99 %8d  B/op %7d", n, ns, p50, p99, b;
+	awk -v n="$name" -v ns="$ns" -v p50="$p50" -v p99="$p99" -v b="$bytes" -v opa="$opa" -v peer="$peer" -v c="$cms" \
+		'BEGIN { printf "%-22s compile %6.2f ms  ns/op %8d  p50 %8d  p99 %8d  B/op %7d", n, c, ns, p50, p99, b;
 			 if (opa > 0) printf "  %s %6d ns  ratio %.1fx", peer, opa, opa / p50;
 			 printf "\n" }'
 }
