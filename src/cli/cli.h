@@ -136,7 +136,11 @@ int tg_cli_attest_remote(const char *server, const char *ca_file, const char *oi
 			 const char *const *aud, size_t naud);
 int tg_cli_sign_remote(const char *server, const char *ca_file, const char *artifact,
 		       const char *bundle, const char *oidc_path, const char *svid,
-		       const char *svid_key);
+		       const char *svid_key, bool store);
+/* `tollgate gate check --server URL --ca-file PEM ARTIFACT|sha256:HEX`:
+ * POST /v1/verify; exit 0 allowed, 1 denied, 2 usage and errors. */
+int tg_cli_gate_check_remote(const char *server, const char *ca_file, const uint8_t digest[32],
+			     const char *shown, bool json);
 
 /* legacy in-toto links and layouts (cmd_intoto.c) */
 int tg_cli_intoto_run(const struct tg_cli_cmd *cmd, int argc, char **argv);

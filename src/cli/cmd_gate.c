@@ -48,7 +48,11 @@ const char tg_cli_gate_check_usage[] =
 	"                     queries data.PKG.deny and data.PKG.allow\n"
 	"  --json             print the decision document (canonical JSON)\n"
 	"  --input            print the policy input document instead of deciding\n"
-	"  --server URL       ask a tollgated server instead (needs tollgated)\n";
+	"  --server URL       ask tollgated instead (POST /v1/verify): it decides on\n"
+	"                     the evidence stored with it under its own trusted root\n"
+	"                     and policy; give --ca-file, not --trusted-root,\n"
+	"                     --bundle, --evidence, --policy, --data, --package, --input\n"
+	"  --ca-file PEM      with --server: the roots to trust for its certificate\n";
 
 const char tg_cli_admission_review_usage[] =
 	"usage: tollgate admission review REVIEW.json --trusted-root T --evidence DIR\n"
@@ -77,7 +81,8 @@ const char tg_cli_admission_review_usage[] =
 	"  --namespace-mode NS=MODE  another mode for namespace NS (repeatable)\n"
 	"  --namespace-policy NS=PATH  another policy for namespace NS, loaded with\n"
 	"                            the --data files (repeatable)\n"
-	"  --server URL              ask a tollgated server instead (needs tollgated)\n";
+	"  --server URL              not here: POST the review to tollgated's\n"
+	"                            /v1/admission (docs/api.md)\n";
 
 enum {
 	OPT_SERVER = 256,
@@ -87,10 +92,11 @@ enum {
 	OPT_MODE,
 	OPT_NS_MODE,
 	OPT_NS_POLICY,
+	OPT_CA_FILE,
 };
 
 struct gate_opts {
-	const char *root, *evidence, *package, *server;
+	const char *root, *evidence, *package, *server, *ca_file;
 	const char *bundles[TG_LIMIT_GATE_EVIDENCE];
 	size_t nbundles;
 	const char *policies[MAX_PATHS], *data[MAX_PATHS];
@@ -126,6 +132,7 @@ static int parse(const struct tg_cli_cmd *cmd, int argc, char **argv, struct gat
 					     {"namespace-mode", required_argument, NULL, OPT_NS_MODE},
 					     {"namespace-policy", required_argument, NULL, OPT_NS_POLICY},
 					     {"server", required_argument, NULL, OPT_SERVER},
+					     {"ca-file", required_argument, NULL, OPT_CA_FILE},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	int c, code = TG_EXIT_OK;
@@ -172,6 +179,9 @@ static int parse(const struct tg_cli_cmd *cmd, int argc, char **argv, struct gat
 		case OPT_SERVER:
 			o->server = optarg;
 			break;
+		case OPT_CA_FILE:
+			o->ca_file = optarg;
+			break;
 		case 'h':
 			return tg_cli_help(cmd);
 		default:
@@ -180,10 +190,8 @@ static int parse(const struct tg_cli_cmd *cmd, int argc, char **argv, struct gat
 	}
 	if (code != TG_EXIT_OK)
 		return code;
-	if (o->server) {
-		tg_cli_error("--server needs tollgated, which this build does not include yet");
-		return TG_EXIT_USAGE;
-	}
+	if (!o->server != !o->ca_file)
+		return tg_cli_usage_error(cmd, "--server and --ca-file go together");
 	return -1;
 }
 
@@ -306,6 +314,15 @@ int tg_cli_gate_check(const struct tg_cli_cmd *cmd, int argc, char **argv)
 
 	if (code >= 0)
 		return code;
+	if (o.server) {
+		if (o.root || o.nbundles || o.evidence || o.npolicies || o.ndata || o.package ||
+		    o.input || o.mode || o.nns_mode || o.nns_policy || optind + 1 != argc)
+			return tg_cli_usage_error(cmd, "--server takes --ca-file, --json and one ARTIFACT "
+						       "(the server has the evidence, root and policy)");
+		if ((code = artifact_digest(argv[optind], digest)) != TG_EXIT_OK)
+			return code;
+		return tg_cli_gate_check_remote(o.server, o.ca_file, digest, argv[optind], o.json);
+	}
 	if (!o.root || optind + 1 != argc || (o.nbundles == 0 && !o.evidence))
 		return tg_cli_usage_error(cmd, "--trusted-root, --bundle or --evidence, and one ARTIFACT "
 					       "are required");
@@ -417,6 +434,9 @@ int tg_cli_admission_review(const struct tg_cli_cmd *cmd, int argc, char **argv)
 
 	if (code >= 0)
 		return code;
+	if (o.server)
+		return tg_cli_usage_error(cmd, "admission review has no --server: POST the review to "
+					       "tollgated's /v1/admission");
 	if (!o.root || !o.evidence || optind + 1 != argc)
 		return tg_cli_usage_error(cmd, "--trusted-root, --evidence and one REVIEW are required");
 	if (o.nbundles || o.json || o.input)

@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/arena.h"
+#include "core/codec.h"
 #include "core/fs.h"
+#include "core/json.h"
 #include "core/limits.h"
 #include "server/server.h"
 
@@ -127,7 +130,7 @@ out:
 
 int tg_cli_sign_remote(const char *server, const char *ca_file, const char *artifact,
 		       const char *bundle, const char *oidc_path, const char *svid,
-		       const char *svid_key)
+		       const char *svid_key, bool store)
 {
 	struct tg_client c;
 	struct tg_buf data = TG_BUF_INIT(TG_LIMIT_JSON_DOC), tok = TG_BUF_INIT(TG_LIMIT_JWS + 2),
@@ -169,10 +172,96 @@ int tg_cli_sign_remote(const char *server, const char *ca_file, const char *arti
 	}
 	if (!tg_cli_is_stdin(bundle))
 		fprintf(stderr, "signed %s via %s into %s\n", artifact, server, bundle);
+	if (store) {
+		struct tg_buf resp = TG_BUF_INIT(64 * 1024);
+		int status = 0;
+		r = tg_client_request(&c, "POST", "/v1/attestations", "application/json", out.data,
+				      out.len, &status, &resp, &d);
+		if (r == TG_OK && status != 201 && status != 200) {
+			tg_diag_set(&d, "the server answered %d: %.*s", status,
+				    (int)(resp.len > 512 ? 512 : resp.len), (const char *)resp.data);
+			r = TG_E_DENIED;
+		}
+		tg_buf_release(&resp);
+		if (r != TG_OK) {
+			code = remote_fail(r, &d, "cannot store the bundle on the server");
+			goto out;
+		}
+		fprintf(stderr, "stored the bundle on %s\n", server);
+	}
 	code = TG_EXIT_OK;
 out:
 	tg_buf_release(&data);
 	tg_buf_release_wipe(&tok);
 	tg_buf_release(&out);
+	return code;
+}
+
+int tg_cli_gate_check_remote(const char *server, const char *ca_file, const uint8_t digest[32],
+			     const char *shown, bool json)
+{
+	struct tg_client c;
+	struct tg_buf req = TG_BUF_INIT(256), resp = TG_BUF_INIT(16 * 1024 * 1024);
+	struct tg_arena a;
+	const struct tg_json *doc = NULL, *allow, *deny, *rej, *li;
+	struct tg_diag d;
+	char hex[65];
+	int code, status = 0;
+	size_t i;
+	tg_err r;
+
+	tg_diag_init(&d);
+	tg_arena_init(&a, 64 * 1024 * 1024);
+	code = client_of(server, ca_file, &c);
+	if (code != TG_EXIT_OK)
+		goto out;
+	tg_hex_encode_to(hex, digest, 32);
+	r = tg_buf_addf(&req, "{\"digest\":\"sha256:%s\"}", hex);
+	if (r == TG_OK)
+		r = tg_client_request(&c, "POST", "/v1/verify", "application/json", req.data, req.len,
+				      &status, &resp, &d);
+	if (r == TG_OK && status != 200) {
+		tg_diag_set(&d, "the server answered %d: %.*s", status,
+			    (int)(resp.len > 512 ? 512 : resp.len), (const char *)resp.data);
+		r = TG_E_IO;
+	}
+	if (r == TG_OK)
+		r = tg_json_parse(&a, resp.data, resp.len, NULL, &doc, NULL, &d);
+	allow = doc ? tg_json_get(doc, "allow") : NULL;
+	deny = doc ? tg_json_get(doc, "deny") : NULL;
+	if (r == TG_OK && (!allow || allow->type != TG_JSON_BOOL || !deny ||
+			   deny->type != TG_JSON_ARRAY)) {
+		tg_diag_set(&d, "the server's decision has no allow and deny");
+		r = TG_E_PARSE;
+	}
+	if (r != TG_OK) {
+		tg_cli_error("gate check via %s: %s", server, d.msg[0] ? d.msg : tg_strerror(r));
+		code = TG_EXIT_USAGE;
+		goto out;
+	}
+	if (json) {
+		if (tg_cli_write(resp.data, resp.len) != TG_OK)
+			code = TG_EXIT_INTERNAL;
+	} else {
+		printf("%s: %s\n", allow->u.b ? "allowed" : "denied", shown);
+		for (i = 0; i < deny->u.a.len; i++)
+			if (deny->u.a.items[i]->type == TG_JSON_STRING)
+				printf("  - %s\n", deny->u.a.items[i]->u.s.p);
+		rej = tg_json_get(doc, "rejected");
+		for (i = 0; rej && rej->type == TG_JSON_ARRAY && i < rej->u.a.len; i++) {
+			const struct tg_json *rs = tg_json_get(rej->u.a.items[i], "reason");
+			if (rs && rs->type == TG_JSON_STRING)
+				printf("  rejected: %s\n", rs->u.s.p);
+		}
+		li = tg_json_get(doc, "decision_log_index");
+		if (li && li->type == TG_JSON_NUMBER)
+			printf("  decision logged at index %s\n", li->u.s.p);
+	}
+	if (code == TG_EXIT_OK || code == TG_EXIT_FAIL)
+		code = allow->u.b ? TG_EXIT_OK : TG_EXIT_FAIL;
+out:
+	tg_buf_release(&req);
+	tg_buf_release(&resp);
+	tg_arena_release(&a);
 	return code;
 }

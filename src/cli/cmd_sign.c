@@ -65,7 +65,10 @@ const char tg_cli_sign_usage[] =
 	"                     CSR (proof of possession), the signature's timestamp\n"
 	"                     request and the log entry; the identity is the OIDC token\n"
 	"                     (checked by the server) or the X.509-SVID presented over\n"
-	"                     mTLS. Not yet with --in-toto or --provenance\n"
+	"                     mTLS. Not yet with --in-toto or --provenance. The\n"
+	"                     bundle is then stored on the server (POST\n"
+	"                     /v1/attestations), where the gate finds it\n"
+	"  --no-store         with --server: do not store the bundle on the server\n"
 	"  --ca-file PEM      the roots to trust for the server's certificate\n";
 
 const char tg_cli_trust_root_export_usage[] =
@@ -164,7 +167,7 @@ out:
 struct sign_opts {
 	const char *signer_dir, *bundle, *in_toto, *token, *jwks, *issuer, *audience;
 	const char *svid, *svid_key, *svid_bundle, *server, *ca_file;
-	bool provenance;
+	bool provenance, no_store;
 };
 
 /* The identity from the OIDC token, or from the SVID. */
@@ -337,6 +340,7 @@ int tg_cli_sign(const struct tg_cli_cmd *cmd, int argc, char **argv)
 					     {"svid-bundle", required_argument, NULL, 'B'},
 					     {"server", required_argument, NULL, 'S'},
 					     {"ca-file", required_argument, NULL, 'C'},
+					     {"no-store", no_argument, NULL, 'N'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	struct sign_opts o;
@@ -354,7 +358,7 @@ int tg_cli_sign(const struct tg_cli_cmd *cmd, int argc, char **argv)
 	memset(&in, 0, sizeof(in));
 	tg_diag_init(&d);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":d:b:t:po:j:i:a:s:k:B:S:C:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:b:t:po:j:i:a:s:k:B:S:C:Nh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o.signer_dir = optarg; break;
 		case 'b': o.bundle = optarg; break;
@@ -369,6 +373,7 @@ int tg_cli_sign(const struct tg_cli_cmd *cmd, int argc, char **argv)
 		case 'B': o.svid_bundle = optarg; break;
 		case 'S': o.server = optarg; break;
 		case 'C': o.ca_file = optarg; break;
+		case 'N': o.no_store = true; break;
 		case 'h': return tg_cli_help(cmd);
 		default: return tg_cli_bad_option(cmd, c, argv);
 		}
@@ -385,8 +390,10 @@ int tg_cli_sign(const struct tg_cli_cmd *cmd, int argc, char **argv)
 			return tg_cli_usage_error(cmd, "with --server give --oidc-token (the server "
 						       "checks it) or --svid with --svid-key");
 		return tg_cli_sign_remote(o.server, o.ca_file, argv[optind], o.bundle, o.token,
-					  o.svid, o.svid_key);
+					  o.svid, o.svid_key, !o.no_store);
 	}
+	if (o.no_store)
+		return tg_cli_usage_error(cmd, "--no-store goes with --server");
 	if (o.ca_file)
 		return tg_cli_usage_error(cmd, "--ca-file goes with --server");
 	if (!o.signer_dir || !o.bundle || optind + 1 != argc)

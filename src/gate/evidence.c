@@ -85,9 +85,8 @@ static void insert(struct tg_gate_index *ix, const uint8_t dg[32], const struct 
 	ix->n++;
 }
 
-/* The artifact digests the bundle names (at most max) into dg. */
-static tg_err covered(const struct tg_sign_bundle *b, uint8_t (*dg)[32], size_t max, size_t *n,
-		      struct tg_diag *d)
+tg_err tg_gate_bundle_digests(const struct tg_sign_bundle *b, uint8_t (*dg)[32], size_t max,
+			      size_t *n, struct tg_diag *d)
 {
 	struct tg_arena a;
 	const struct tg_json *st = NULL, *subj;
@@ -153,7 +152,7 @@ tg_err tg_gate_index_add(struct tg_gate_index *ix, const char *name, const uint8
 	if (r != TG_OK)
 		return TG_E_PARSE;
 	tdg = tg_xcalloc(INDEX_SUBJECTS, 32);
-	r = covered(&b, tdg, INDEX_SUBJECTS, &ndg, d);
+	r = tg_gate_bundle_digests(&b, tdg, INDEX_SUBJECTS, &ndg, d);
 	tg_sign_bundle_release(&b);
 	if (r != TG_OK) {
 		free(tdg);

@@ -45,6 +45,12 @@ struct tg_gate_evidence {
  */
 struct tg_gate_index;
 
+/* The SHA-256 artifact digests a bundle covers (at most max) into dg: the
+ * message digest of a message signature, the in-toto subjects of a DSSE
+ * statement; an error when it covers none. */
+tg_err tg_gate_bundle_digests(const struct tg_sign_bundle *b, uint8_t (*dg)[32], size_t max,
+			      size_t *n, struct tg_diag *d) TG_MUST_CHECK;
+
 tg_err tg_gate_index_new(struct tg_gate_index **out) TG_MUST_CHECK;
 void tg_gate_index_free(struct tg_gate_index *ix);
 /* Adds a copy of one bundle named name. A bundle that does not parse, or

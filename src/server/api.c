@@ -31,7 +31,9 @@
 #include "core/limits.h"
 #include "core/mem.h"
 #include "crypto/crypto.h"
+#include "gate/gate.h"
 #include "identity/identity.h"
+#include "sign/sign.h"
 
 enum cstate { C_HANDSHAKE, C_HEAD, C_BODY, C_WRITE, C_LINGER };
 
@@ -54,10 +56,12 @@ struct conn {
 static const char *const routes[] = {
 	"/healthz", "/readyz", "/metrics", "/v1/attest", "/v1/svid/jwt", "/v1/signing-cert",
 	"/v1/timestamp", "/v1/log/entries", "/v1/log/checkpoint", "/v1/log/tile", "/v1/trust-root",
-	"/v1/bundle", "other",
+	"/v1/bundle", "/v1/attestations", "/v1/attestations/", "/v1/verify", "/v1/admission",
+	"other",
 };
+enum { R_ATT_POST = 12, R_ATT_GET = 13, R_VERIFY = 14, R_ADMISSION = 15 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
-static const int codes[] = {200, 201, 400, 401, 403, 404, 405, 408, 413, 414, 415, 429, 431,
+static const int codes[] = {200, 201, 400, 401, 403, 404, 405, 408, 413, 414, 415, 422, 429, 431,
 			    500, 501, 502, 503, 505};
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
 static const double buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -79,6 +83,10 @@ struct api {
 	char self_id[TG_SPIFFE_ID_MAX + 1];
 	struct tg_bundle_set bundles;
 	struct tg_buf bundle_json, trust_root;
+	struct tg_sign_trustroot root;  /* verifies attestations before they are stored */
+	struct tg_gate *gate;           /* decides on stored evidence */
+	struct tg_gate_policy *policy;
+	struct tg_gate_ns_rule ns[32];
 	struct conn **conns;
 	size_t nconns;
 	struct rate *rates;
@@ -947,6 +955,351 @@ static void r_metrics(struct api *a, struct conn *cn, int route)
 	tg_buf_release(&buf);
 }
 
+/* ---- attestations and the gate ---- */
+
+/* The stored evidence of one digest: the signer's answer and the pieces
+ * pointing into it. */
+struct evset {
+	struct evset *next;
+	struct tg_buf buf;
+	struct tg_gate_evidence ev[TG_ATT_PER_DIGEST];
+	size_t n;
+};
+
+static void evset_free(struct evset *e)
+{
+	while (e) {
+		struct evset *nx = e->next;
+		tg_buf_release(&e->buf);
+		free(e);
+		e = nx;
+	}
+}
+
+static tg_err evidence_get(struct api *a, const uint8_t dg[32], struct evset **out,
+			   struct tg_diag *d)
+{
+	struct evset *e = tg_xcalloc(1, sizeof(*e));
+	struct tg_smsg req, resp;
+	const uint8_t *p;
+	size_t left;
+	tg_err r;
+
+	tg_buf_init(&e->buf, TG_SMSG_MAX);
+	memset(&req, 0, sizeof(req));
+	req.type = TG_SMSG_ATT_GET;
+	req.n = 1;
+	req.f[0].p = dg;
+	req.f[0].len = 32;
+	r = ask(a, &req, &e->buf, &resp, d);
+	if (r == TG_OK && resp.n != 1)
+		r = TG_E_INTERNAL;
+	p = r == TG_OK ? resp.f[0].p : NULL;
+	left = r == TG_OK ? resp.f[0].len : 0;
+	while (r == TG_OK && left) {
+		size_t len;
+		if (left < 4 || e->n == TG_ATT_PER_DIGEST) {
+			r = TG_E_INTERNAL;
+			break;
+		}
+		len = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+		if (len > left - 4) {
+			r = TG_E_INTERNAL;
+			break;
+		}
+		e->ev[e->n].data = p + 4;
+		e->ev[e->n].len = len;
+		e->n++;
+		p += 4 + len;
+		left -= 4 + len;
+	}
+	if (r != TG_OK) {
+		if (!d->msg[0])
+			tg_diag_set(d, "the attestation store gave a malformed answer");
+		evset_free(e);
+		return r;
+	}
+	*out = e;
+	return TG_OK;
+}
+
+/* "sha256:<64 lower-case hex>" */
+static bool parse_digest(const char *s, size_t n, uint8_t out[32])
+{
+	size_t i;
+	if (n != 71 || memcmp(s, "sha256:", 7) != 0)
+		return false;
+	for (i = 7; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return tg_hex_decode_to(out, 32, s + 7, 64) == TG_OK;
+}
+
+static tg_err add_digest(struct tg_buf *out, const uint8_t dg[32])
+{
+	char hex[65];
+	tg_hex_encode_to(hex, dg, 32);
+	return tg_buf_addf(out, "\"sha256:%s\"", hex);
+}
+
+/* POST /v1/attestations: a Sigstore bundle that verifies against the
+ * server's trusted root is stored under every digest it covers. */
+static void r_att_post(struct api *a, struct conn *cn, int route)
+{
+	const uint8_t *body = cn->in.data + cn->req.head_len;
+	size_t len = (size_t)cn->req.content_length, nd = 0, i;
+	uint8_t (*dg)[32] = tg_xcalloc(TG_ATT_DIGESTS, 32);
+	struct tg_buf buf = TG_BUF_INIT(TG_SMSG_MAX), out = TG_BUF_INIT(8192);
+	struct tg_sign_bundle b;
+	struct tg_sign_artifact art;
+	struct tg_sign_policy pol;
+	struct tg_sign_result res;
+	struct tg_smsg req, resp;
+	struct tg_diag d;
+	tg_err r;
+
+	tg_diag_init(&d);
+	memset(&b, 0, sizeof(b));
+	memset(&req, 0, sizeof(req));
+	if (len > TG_ATT_BUNDLE_MAX) {
+		tg_diag_set(&d, "a stored bundle may have at most %d bytes", TG_ATT_BUNDLE_MAX);
+		respond_err(a, cn, route, TG_E_TOOBIG, d.msg);
+		goto out;
+	}
+	r = tg_sign_bundle_parse((const char *)body, len, &b, &d);
+	if (r == TG_OK)
+		r = tg_gate_bundle_digests(&b, dg, TG_ATT_DIGESTS, &nd, &d);
+	if (r != TG_OK) {
+		tg_diag_prefix(&d, "not a Sigstore bundle");
+		respond_err(a, cn, route, r == TG_E_TOOBIG ? TG_E_TOOBIG : TG_E_PARSE, d.msg);
+		goto out;
+	}
+	memset(&art, 0, sizeof(art));
+	memset(&pol, 0, sizeof(pol));
+	art.alg = TG_SHA256;
+	memcpy(art.digest, dg[0], 32);
+	pol.now = tg_time_now();
+	if (tg_sign_verify(&b, &art, &a->root, &pol, &res, &d) != TG_OK) {
+		tg_diag_prefix(&d, "the bundle does not verify against this server's trusted root");
+		respond_error(a, cn, route, 422, "unverified", d.msg);
+		goto out;
+	}
+	req.type = TG_SMSG_ATT_STORE;
+	req.n = 2;
+	req.f[0].p = body;
+	req.f[0].len = len;
+	req.f[1].p = dg[0];
+	req.f[1].len = 32 * nd;
+	r = ask(a, &req, &buf, &resp, &d);
+	if (r == TG_OK && resp.n != 2)
+		r = TG_E_INTERNAL;
+	if (r == TG_OK)
+		r = tg_buf_addf(&out, "{\"bundle\":\"sha256:%.*s\",\"stored\":%s,\"identity\":",
+				(int)resp.f[0].len, (const char *)resp.f[0].p,
+				resp.f[1].len == 3 ? "true" : "false");
+	if (r == TG_OK)
+		r = jstr(&out, res.san, strlen(res.san));
+	if (r == TG_OK)
+		r = tg_buf_adds(&out, ",\"digests\":[");
+	for (i = 0; r == TG_OK && i < nd; i++) {
+		if (i)
+			r = tg_buf_addc(&out, ',');
+		if (r == TG_OK)
+			r = add_digest(&out, dg[i]);
+	}
+	if (r == TG_OK)
+		r = tg_buf_adds(&out, "]}\n");
+	if (r != TG_OK)
+		respond_err(a, cn, route, r, d.msg);
+	else
+		respond(a, cn, route, resp.f[1].len == 3 ? 201 : 200, "application/json", out.data,
+			out.len);
+out:
+	tg_sign_bundle_release(&b);
+	tg_buf_release(&buf);
+	tg_buf_release(&out);
+	free(dg);
+}
+
+/* GET /v1/attestations/sha256:HEX */
+static void r_att_get(struct api *a, struct conn *cn, int route)
+{
+	const char *p = cn->req.path + strlen("/v1/attestations/");
+	struct tg_buf out = TG_BUF_INIT(2 * TG_SMSG_MAX);
+	struct evset *e = NULL;
+	struct tg_diag d;
+	uint8_t dg[32];
+	size_t i;
+	tg_err r;
+
+	tg_diag_init(&d);
+	if (!parse_digest(p, strlen(p), dg)) {
+		respond_error(a, cn, route, 400, "invalid_request",
+			      "the path must end in sha256:<64 lower-case hex digits>");
+		return;
+	}
+	r = evidence_get(a, dg, &e, &d);
+	if (r == TG_OK)
+		r = tg_buf_adds(&out, "{\"digest\":");
+	if (r == TG_OK)
+		r = add_digest(&out, dg);
+	if (r == TG_OK)
+		r = tg_buf_adds(&out, ",\"bundles\":[");
+	for (i = 0; r == TG_OK && i < e->n; i++) {
+		struct tg_arena ar;
+		const struct tg_json *v = NULL;
+		tg_arena_init(&ar, 8 * (size_t)TG_ATT_BUNDLE_MAX);
+		r = i ? tg_buf_addc(&out, ',') : TG_OK;
+		if (r == TG_OK)
+			r = tg_json_parse(&ar, e->ev[i].data, e->ev[i].len, NULL, &v, NULL, &d);
+		if (r == TG_OK)
+			r = tg_json_emit(&out, v, 0);
+		tg_arena_release(&ar);
+	}
+	if (r == TG_OK)
+		r = tg_buf_adds(&out, "]}\n");
+	if (r != TG_OK)
+		respond_err(a, cn, route, r == TG_E_PARSE ? TG_E_INTERNAL : r, d.msg);
+	else
+		respond(a, cn, route, 200, "application/json", out.data, out.len);
+	evset_free(e);
+	tg_buf_release(&out);
+}
+
+/* POST /v1/verify {"digest":"sha256:HEX"[,"policy":NAME]} -> the gate
+ * decision on the stored evidence. */
+static void r_verify(struct api *a, struct conn *cn, int route)
+{
+	struct tg_arena ar;
+	struct tg_diag d;
+	struct tg_gate_decision dec;
+	struct tg_buf buf = TG_BUF_INIT(TG_SMSG_MAX), out = TG_BUF_INIT(2 * TG_SMSG_MAX);
+	struct tg_smsg req, resp;
+	struct evset *e = NULL;
+	const struct tg_json *v;
+	const char *s = NULL, *pn = NULL;
+	size_t n = 0, pl = 0, i;
+	uint8_t dg[32];
+	tg_err r;
+
+	tg_diag_init(&d);
+	memset(&dec, 0, sizeof(dec));
+	tg_arena_init(&ar, 1 << 20);
+	v = body_json(cn, &ar, &d, &r);
+	for (i = 0; r == TG_OK && i < v->u.o.len; i++)
+		if (!tg_json_str_eq(v->u.o.items[i].key, "digest") &&
+		    !tg_json_str_eq(v->u.o.items[i].key, "policy")) {
+			tg_diag_set(&d, "unknown member '%s'", v->u.o.items[i].key->u.s.p);
+			r = TG_E_INVAL;
+		}
+	if (r == TG_OK)
+		r = opt_str(v, "digest", &s, &n, &d);
+	if (r == TG_OK && (!s || !parse_digest(s, n, dg))) {
+		tg_diag_set(&d, "'digest' must be sha256:<64 lower-case hex digits>");
+		r = TG_E_INVAL;
+	}
+	if (r == TG_OK)
+		r = opt_str(v, "policy", &pn, &pl, &d);
+	if (r == TG_OK && pn && (strlen(tg_gate_policy_name(a->policy)) != pl ||
+				 memcmp(pn, tg_gate_policy_name(a->policy), pl) != 0)) {
+		tg_diag_set(&d, "no policy '%.*s' on this server (it has '%s')", (int)pl, pn,
+			    tg_gate_policy_name(a->policy));
+		r = TG_E_INVAL;
+	}
+	if (r != TG_OK) {
+		respond_err(a, cn, route, r, d.msg);
+		goto out;
+	}
+	r = evidence_get(a, dg, &e, &d);
+	if (r == TG_OK)
+		r = tg_gate_decide(a->gate, a->policy, dg, e->ev, e->n, NULL, tg_time_now(), &dec, &d);
+	if (r != TG_OK) {
+		respond_err(a, cn, route, r == TG_E_PARSE ? TG_E_INTERNAL : r, d.msg);
+		goto out;
+	}
+	/* log the decision (as it was decided: canonical); the answer is that
+	 * document with decision_log_index added as its last member */
+	memset(&req, 0, sizeof(req));
+	req.type = TG_SMSG_LOG_DECISION;
+	req.n = 1;
+	req.f[0].p = (const uint8_t *)dec.json;
+	req.f[0].len = dec.json_len;
+	r = ask(a, &req, &buf, &resp, &d);
+	if (r == TG_OK && (resp.n != 2 || dec.json_len < 2 || dec.json[dec.json_len - 1] != '}'))
+		r = TG_E_INTERNAL;
+	if (r == TG_OK)
+		r = tg_buf_add(&out, dec.json, dec.json_len - 1);
+	if (r == TG_OK)
+		r = tg_buf_addf(&out, ",\"decision_log_index\":%.*s}\n", (int)resp.f[0].len,
+				(const char *)resp.f[0].p);
+	if (r != TG_OK) {
+		tg_diag_prefix(&d, "cannot log the decision");
+		respond_err(a, cn, route, r == TG_E_PARSE ? TG_E_INTERNAL : r, d.msg);
+	} else {
+		respond(a, cn, route, 200, "application/json", out.data, out.len);
+	}
+out:
+	tg_buf_release(&buf);
+	tg_buf_release(&out);
+	tg_gate_decision_release(&dec);
+	evset_free(e);
+	tg_arena_release(&ar);
+}
+
+struct lookup {
+	struct api *a;
+	struct evset *sets;
+};
+
+/* The admission lookup: the store, through the signer; offline. */
+static tg_err store_lookup(void *ctx, const uint8_t digest[32], const struct tg_gate_evidence **out,
+			   size_t *n)
+{
+	struct lookup *l = ctx;
+	struct evset *e = NULL;
+	struct tg_diag d;
+	tg_err r;
+	tg_diag_init(&d);
+	r = evidence_get(l->a, digest, &e, &d);
+	if (r != TG_OK)
+		return r;
+	e->next = l->sets;
+	l->sets = e;
+	*out = e->ev;
+	*n = e->n;
+	return TG_OK;
+}
+
+/* POST /v1/admission: AdmissionReview v1 in and out. */
+static void r_admission(struct api *a, struct conn *cn, int route)
+{
+	struct tg_gate_admission cfg;
+	struct tg_gate_review rv;
+	struct lookup l = {a, NULL};
+	struct tg_diag d;
+	tg_err r;
+
+	tg_diag_init(&d);
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&rv, 0, sizeof(rv));
+	cfg.gate = a->gate;
+	cfg.policy = a->policy;
+	cfg.mode = (enum tg_gate_mode)a->c->admission_mode;
+	cfg.ns = a->ns;
+	cfg.nns = a->c->nadmission_ns;
+	cfg.lookup = store_lookup;
+	cfg.lookup_ctx = &l;
+	r = tg_gate_admission_review(&cfg, (const char *)cn->in.data + cn->req.head_len,
+				     (size_t)cn->req.content_length, tg_time_now(), &rv, &d);
+	if (rv.json)
+		respond(a, cn, route, r == TG_E_PARSE || r == TG_E_TOOBIG ? 400 : 200,
+			"application/json", (const uint8_t *)rv.json, rv.json_len);
+	else
+		respond_err(a, cn, route, r == TG_OK ? TG_E_INTERNAL : r, d.msg);
+	tg_gate_review_release(&rv);
+	evset_free(l.sets);
+}
+
 static void route(struct api *a, struct conn *cn)
 {
 	const char *p = cn->req.path, *m = cn->req.method;
@@ -957,7 +1310,8 @@ static void route(struct api *a, struct conn *cn)
 
 	for (i = 0; i + 1 < NROUTES; i++)
 		if (strcmp(p, routes[i]) == 0 ||
-		    (strcmp(routes[i], "/v1/log/tile") == 0 && strncmp(p, "/v1/log/tile/", 13) == 0))
+		    (strcmp(routes[i], "/v1/log/tile") == 0 && strncmp(p, "/v1/log/tile/", 13) == 0) ||
+		    (i == R_ATT_GET && strncmp(p, routes[i], strlen(routes[i])) == 0))
 			ri = (int)i;
 	/* per identity: the SPIFFE ID of the client certificate, else the
 	 * client address (bearer tokens are checked only by the routes) */
@@ -970,10 +1324,13 @@ static void route(struct api *a, struct conn *cn)
 		respond_error(a, cn, ri, 404, "not_found", "no such route");
 		return;
 	}
-	if ((ri <= 2 || ri >= 8) ? !get : !post) {
-		respond_error(a, cn, ri, 405, "method_not_allowed",
-			      (ri <= 2 || ri >= 8) ? "use GET" : "use POST");
-		return;
+	{
+		bool want_get = ri <= 2 || (ri >= 8 && ri <= 11) || ri == R_ATT_GET;
+		if (want_get ? !get : !post) {
+			respond_error(a, cn, ri, 405, "method_not_allowed",
+				      want_get ? "use GET" : "use POST");
+			return;
+		}
 	}
 	switch (ri) {
 	case 0:
@@ -1020,6 +1377,10 @@ static void route(struct api *a, struct conn *cn)
 	case 11:
 		respond(a, cn, ri, 200, "application/json", a->bundle_json.data, a->bundle_json.len);
 		return;
+	case R_ATT_POST: r_att_post(a, cn, ri); return;
+	case R_ATT_GET: r_att_get(a, cn, ri); return;
+	case R_VERIFY: r_verify(a, cn, ri); return;
+	case R_ADMISSION: r_admission(a, cn, ri); return;
 	default:
 		respond_error(a, cn, ri, 404, "not_found", "no such route");
 	}
@@ -1303,6 +1664,41 @@ static tg_err setup_ctx(struct api *a, struct tg_diag *d)
 	return TG_OK;
 }
 
+/* The gate: the trusted root (twice: one copy verifies uploads, the gate
+ * takes the other) and the policy of the configuration, read before the
+ * sandbox forbids opening files. */
+static tg_err gate_setup(struct api *a, struct tg_diag *d)
+{
+	const struct tg_server_config *c = a->c;
+	struct tg_sign_trustroot tr;
+	const char *paths[4], *data[1];
+	size_t i;
+	tg_err r;
+
+	memset(&tr, 0, sizeof(tr));
+	r = tg_sign_trustroot_parse((const char *)a->trust_root.data, a->trust_root.len, &a->root, d);
+	if (r == TG_OK)
+		r = tg_sign_trustroot_parse((const char *)a->trust_root.data, a->trust_root.len, &tr, d);
+	if (r == TG_OK)
+		r = tg_gate_new(&tr, NULL, &a->gate);
+	tg_sign_trustroot_release(&tr);
+	for (i = 0; i < c->ngate_policy; i++)
+		paths[i] = c->gate_policy[i];
+	data[0] = c->gate_data;
+	if (r == TG_OK) {
+		r = tg_gate_policy_load(paths, c->ngate_policy, data, c->gate_data[0] ? 1 : 0, NULL,
+					&a->policy, d);
+		if (r != TG_OK)
+			tg_diag_prefix(d, "cannot load the gate policy");
+	}
+	for (i = 0; i < c->nadmission_ns; i++) {
+		a->ns[i].namespace_ = c->admission_ns[i].ns;
+		a->ns[i].policy = NULL;
+		a->ns[i].mode = c->admission_ns[i].mode;
+	}
+	return r;
+}
+
 int tg_server_api_main(const struct tg_server_config *c, int lfd, int sfd, int ready_fd,
 		       volatile int *stop)
 {
@@ -1348,6 +1744,8 @@ int tg_server_api_main(const struct tg_server_config *c, int lfd, int sfd, int r
 		tg_buf_release(&meta);
 		tg_arena_release(&ar);
 	}
+	if (r == TG_OK)
+		r = gate_setup(a, &d);
 	if (r == TG_OK)
 		r = setup_ctx(a, &d);
 	if (r == TG_OK)
@@ -1430,6 +1828,9 @@ out:
 	tg_bundle_set_release(&a->bundles);
 	tg_buf_release(&a->bundle_json);
 	tg_buf_release(&a->trust_root);
+	tg_sign_trustroot_release(&a->root);
+	tg_gate_free(a->gate);
+	tg_gate_policy_free(a->policy);
 	free(a);
 	return code;
 }

@@ -12,6 +12,7 @@
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/mem.h"
+#include "gate/gate.h"
 
 void tg_server_config_defaults(struct tg_server_config *c)
 {
@@ -129,6 +130,65 @@ static tg_err oidc(const struct tg_json *v, struct tg_server_config *c, struct t
 	return r;
 }
 
+/* "gate_policy": one path or an array of at most 4 */
+static tg_err gate_policy(const struct tg_json *v, struct tg_server_config *c, struct tg_diag *d)
+{
+	size_t i, n = v->type == TG_JSON_ARRAY ? v->u.a.len : 1;
+	if (v->type != TG_JSON_ARRAY && v->type != TG_JSON_STRING) {
+		tg_diag_set(d, "'gate_policy' must be a path or an array of paths");
+		return TG_E_TYPE;
+	}
+	if (n == 0 || n > 4) {
+		tg_diag_set(d, "'gate_policy' takes 1 to 4 paths");
+		return TG_E_RANGE;
+	}
+	for (i = 0; i < n; i++) {
+		tg_err r = str(v->type == TG_JSON_ARRAY ? v->u.a.items[i] : v, "gate_policy",
+			       c->gate_policy[i], sizeof(c->gate_policy[i]), d);
+		if (r != TG_OK)
+			return r;
+	}
+	c->ngate_policy = n;
+	return TG_OK;
+}
+
+static tg_err mode(const struct tg_json *v, const char *key, int *out, struct tg_diag *d)
+{
+	char m[16];
+	enum tg_gate_mode g;
+	if (str(v, key, m, sizeof(m), d) != TG_OK || tg_gate_mode_parse(m, &g) != TG_OK) {
+		tg_diag_set(d, "'%s' must be \"enforce\", \"warn\" or \"audit\"", key);
+		return TG_E_INVAL;
+	}
+	*out = (int)g;
+	return TG_OK;
+}
+
+/* "admission_namespaces": {"ns": "enforce"|"warn"|"audit", ...} */
+static tg_err admission_ns(const struct tg_json *v, struct tg_server_config *c, struct tg_diag *d)
+{
+	size_t i;
+	if (v->type != TG_JSON_OBJECT || v->u.o.len > 32) {
+		tg_diag_set(d, "'admission_namespaces' must be an object of at most 32 namespaces");
+		return TG_E_TYPE;
+	}
+	for (i = 0; i < v->u.o.len; i++) {
+		const struct tg_json *k = v->u.o.items[i].key;
+		tg_err r;
+		if (k->u.s.len == 0 || k->u.s.len >= sizeof(c->admission_ns[0].ns)) {
+			tg_diag_set(d, "'admission_namespaces' has an empty or over-long namespace");
+			return TG_E_RANGE;
+		}
+		memcpy(c->admission_ns[i].ns, k->u.s.p, k->u.s.len);
+		c->admission_ns[i].ns[k->u.s.len] = '\0';
+		r = mode(v->u.o.items[i].val, "admission_namespaces", &c->admission_ns[i].mode, d);
+		if (r != TG_OK)
+			return r;
+	}
+	c->nadmission_ns = v->u.o.len;
+	return TG_OK;
+}
+
 tg_err tg_server_config_load(const char *path, struct tg_server_config *c, struct tg_diag *d)
 {
 	struct tg_buf text = TG_BUF_INIT(1024 * 1024);
@@ -179,6 +239,14 @@ tg_err tg_server_config_load(const char *path, struct tg_server_config *c, struc
 		} else if (tg_json_str_eq(key, "server_svid_ttl")) {
 			r = num(val, "server_svid_ttl", 300, 86400, &v, d);
 			c->server_svid_ttl = v;
+		} else if (tg_json_str_eq(key, "gate_policy")) {
+			r = gate_policy(val, c, d);
+		} else if (tg_json_str_eq(key, "gate_data")) {
+			r = str(val, "gate_data", c->gate_data, sizeof(c->gate_data), d);
+		} else if (tg_json_str_eq(key, "admission_mode")) {
+			r = mode(val, "admission_mode", &c->admission_mode, d);
+		} else if (tg_json_str_eq(key, "admission_namespaces")) {
+			r = admission_ns(val, c, d);
 		} else if (tg_json_str_eq(key, "sandbox")) {
 			if (val->type != TG_JSON_BOOL) {
 				tg_diag_set(d, "'sandbox' must be true or false");

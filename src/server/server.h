@@ -71,7 +71,17 @@ enum tg_smsg_type {
 	TG_SMSG_TIMESTAMP = 6,   /* TimeStampReq DER -> TimeStampResp DER */
 	TG_SMSG_LOG_APPEND = 7,  /* canonical entry body -> tlog entry JSON (bundle form) */
 	TG_SMSG_LOG_INFO = 8,    /* -> checkpoint text, log size (decimal) */
+	TG_SMSG_ATT_STORE = 9,   /* bundle JSON (verified by the worker), subject digests
+				  * (32 bytes each) -> bundle SHA-256 hex, "new"|"known" */
+	TG_SMSG_ATT_GET = 10,    /* digest (32 bytes) -> stored bundles, each as a u32
+				  * big-endian length and the bytes, in name order */
+	TG_SMSG_LOG_DECISION = 11, /* canonical gate decision JSON -> log index (decimal),
+				  * tlog entry JSON (bundle form) */
 };
+#define TG_ATT_BUNDLE_MAX (40 * 1024) /* bytes of one stored attestation bundle */
+#define TG_ATT_PER_DIGEST 24          /* bundles for one digest (all fit one 1 MiB answer) */
+#define TG_ATT_DIGESTS 64             /* subject digests indexed for one bundle */
+#define TG_ATT_TOTAL 100000           /* bundles in the store */
 #define TG_SMSG_RESPONSE 0x100 /* response type: TG_SMSG_RESPONSE | tg_err (0 = ok) */
 
 struct tg_smsg {
@@ -128,6 +138,16 @@ struct tg_server_config {
 	unsigned max_conns;             /* default 256 */
 	int64_t server_svid_ttl;        /* seconds; default 3600 */
 	bool sandbox;                   /* seccomp allow-lists (default true) */
+	/* the deployment gate (docs/config.md) */
+	char gate_policy[4][1024];      /* Rego files or directories; none: the built-in policy */
+	size_t ngate_policy;
+	char gate_data[1024];           /* JSON data document (the default policy's config), or "" */
+	int admission_mode;             /* enum tg_gate_mode; default enforce */
+	struct {
+		char ns[254];
+		int mode;
+	} admission_ns[32];             /* per-namespace modes */
+	size_t nadmission_ns;
 };
 
 void tg_server_config_defaults(struct tg_server_config *c);

@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,8 @@ struct sp {
 	EVP_PKEY *tsa_key;
 	struct tg_tlog *log;
 	uint8_t log_id[32];
+	char att_dir[PATH_MAX];          /* the attestation store */
+	size_t att_count;                /* bundles stored (counted at start) */
 };
 
 /* ---- helpers ---- */
@@ -119,6 +122,8 @@ static tg_err log_key_hash(const struct tg_note_key *k, uint8_t out[32])
 	return r;
 }
 
+static tg_err att_open(struct sp *s, struct tg_diag *d);
+
 static void sp_release(struct sp *s)
 {
 	tg_ca_close(s->ca);
@@ -166,6 +171,8 @@ static tg_err sp_open(struct sp *s, const struct tg_server_config *c, struct tg_
 		r = tg_tlog_open(p, TG_TLOG_APPEND, &s->log, d);
 	if (r == TG_OK)
 		r = log_key_hash(tg_tlog_key(s->log), s->log_id);
+	if (r == TG_OK)
+		r = att_open(s, d);
 	tg_x509_list_release(&l);
 	tg_buf_release(&pem);
 	return r;
@@ -836,12 +843,244 @@ out:
 	return r;
 }
 
+/* Logs a gate decision: the worker's canonical decision document is
+ * checked to be canonical JSON with a boolean allow and a sha256 artifact;
+ * the entry is built here from its SHA-256, the artifact and the verdict:
+ * {"apiVersion":"0.0.1","kind":"tollgate-gate-decision","spec":{"allow",
+ * "artifact","decision":{"algorithm":"SHA2_256","digest"}}}. */
+static tg_err h_log_decision(struct sp *s, const struct tg_smsg *m, struct resp *o,
+			     struct tg_diag *d)
+{
+	struct tg_arena a;
+	struct tg_buf canon = TG_BUF_INIT(1024 * 1024), e = TG_BUF_INIT(1024);
+	const struct tg_json *v = NULL, *allow, *art;
+	uint8_t h[32];
+	uint64_t index = 0;
+	size_t i;
+	tg_err r;
+
+	tg_arena_init(&a, 16 * 1024 * 1024);
+	r = tg_json_parse(&a, m->f[0].p, m->f[0].len, NULL, &v, NULL, d);
+	if (r == TG_OK)
+		r = tg_json_canon(&canon, v);
+	if (r == TG_OK && (canon.len != m->f[0].len || memcmp(canon.data, m->f[0].p, canon.len))) {
+		tg_diag_set(d, "the decision is not canonical JSON");
+		r = TG_E_PARSE;
+	}
+	allow = r == TG_OK ? tg_json_get(v, "allow") : NULL;
+	art = r == TG_OK ? tg_json_get(v, "artifact") : NULL;
+	if (r == TG_OK && (!allow || allow->type != TG_JSON_BOOL || !art ||
+			   art->type != TG_JSON_STRING || art->u.s.len != 71 ||
+			   memcmp(art->u.s.p, "sha256:", 7) != 0)) {
+		tg_diag_set(d, "the decision needs a boolean allow and a sha256 artifact");
+		r = TG_E_PARSE;
+	}
+	for (i = 7; r == TG_OK && i < 71; i++)
+		if (!((art->u.s.p[i] >= '0' && art->u.s.p[i] <= '9') ||
+		      (art->u.s.p[i] >= 'a' && art->u.s.p[i] <= 'f'))) {
+			tg_diag_set(d, "the decision's artifact is not lower-case hex");
+			r = TG_E_PARSE;
+		}
+	if (r == TG_OK)
+		r = tg_hash(TG_SHA256, m->f[0].p, m->f[0].len, h);
+	/* RFC 8785: members in code-point order */
+	if (r == TG_OK)
+		r = tg_buf_addf(&e, "{\"apiVersion\":\"0.0.1\",\"kind\":\"tollgate-gate-decision\","
+				    "\"spec\":{\"allow\":%s,\"artifact\":\"%.71s\",\"decision\":"
+				    "{\"algorithm\":\"SHA2_256\",\"digest\":\"",
+				allow->u.b ? "true" : "false", art->u.s.p);
+	if (r == TG_OK)
+		r = tg_b64_encode(&e, h, 32, TG_B64_STD);
+	if (r == TG_OK)
+		r = tg_buf_adds(&e, "\"}}}");
+	if (r == TG_OK) {
+		const uint8_t *ep[1] = {e.data};
+		size_t el[1] = {e.len};
+		r = tg_tlog_append(s->log, ep, el, 1, &index, d);
+	}
+	if (r == TG_OK)
+		r = tg_buf_addf(&o->f[0], "%llu", (unsigned long long)index);
+	if (r == TG_OK)
+		r = tg_buf_add(&o->f[1], e.data, e.len);
+	o->n = 2;
+	tg_buf_release(&canon);
+	tg_buf_release(&e);
+	tg_arena_release(&a);
+	return r;
+}
+
 static tg_err h_log_info(struct sp *s, struct resp *o)
 {
 	tg_err r = tg_tlog_checkpoint(s->log, &o->f[0]);
 	if (r == TG_OK)
 		r = tg_buf_addf(&o->f[1], "%llu", (unsigned long long)tg_tlog_size(s->log));
 	o->n = 2;
+	return r;
+}
+
+/* ---- the attestation store ----
+ * <signer_dir>/attestations/<digest hex>/<bundle SHA-256 hex>.json: one
+ * file per (subject digest, bundle), written atomically. The worker
+ * verified the bundle against the trusted root before asking; the gate
+ * verifies every stored bundle again when it decides, so the store holds
+ * evidence, never a verdict. */
+
+static bool att_name(const char *n)
+{
+	size_t i;
+	if (strlen(n) != 69 || strcmp(n + 64, ".json") != 0)
+		return false;
+	for (i = 0; i < 64; i++)
+		if (!((n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* The file names of dir that are store entries, sorted; at most max. */
+static size_t att_list(const char *dir, char (*names)[70], size_t max, size_t *total)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+	if (total)
+		*total = 0;
+	if (!dp)
+		return 0;
+	while ((e = readdir(dp)) != NULL) {
+		if (!att_name(e->d_name))
+			continue;
+		if (total)
+			(*total)++;
+		if (names && n < max)
+			memcpy(names[n++], e->d_name, 70);
+	}
+	closedir(dp);
+	if (names && n > 1)
+		qsort(names, n, 70, name_cmp);
+	return n;
+}
+
+static tg_err att_open(struct sp *s, struct tg_diag *d)
+{
+	DIR *dp;
+	struct dirent *e;
+	tg_err r = path_join(s->c->signer_dir, "attestations", s->att_dir, sizeof(s->att_dir));
+	if (r == TG_OK)
+		r = tg_fs_mkdir_p(s->att_dir, 0700, d);
+	if (r != TG_OK)
+		return r;
+	dp = opendir(s->att_dir);
+	if (!dp) {
+		tg_diag_set(d, "cannot read the attestation store '%s'", s->att_dir);
+		return TG_E_IO;
+	}
+	while ((e = readdir(dp)) != NULL) {
+		char sub[PATH_MAX];
+		size_t t = 0;
+		if (strlen(e->d_name) != 64 || path_join(s->att_dir, e->d_name, sub, sizeof(sub)))
+			continue;
+		(void)att_list(sub, NULL, 0, &t);
+		s->att_count += t;
+	}
+	closedir(dp);
+	return TG_OK;
+}
+
+static tg_err h_att_store(struct sp *s, const struct tg_smsg *m, struct resp *o,
+			  struct tg_diag *d)
+{
+	uint8_t h[32];
+	char bhex[65], dhex[65], dir[PATH_MAX], file[PATH_MAX];
+	size_t i, nd = m->f[1].len / 32, added = 0;
+	bool fresh = false;
+	tg_err r;
+
+	if (m->f[0].len == 0 || nd == 0 || m->f[1].len % 32 != 0) {
+		tg_diag_set(d, "an attestation needs a bundle and whole 32-byte digests");
+		return TG_E_PARSE;
+	}
+	r = tg_hash(TG_SHA256, m->f[0].p, m->f[0].len, h);
+	if (r != TG_OK)
+		return r;
+	tg_hex_encode_to(bhex, h, 32);
+	/* check every bound before the first write: no partial store */
+	for (i = 0; i < nd; i++) {
+		size_t have = 0;
+		tg_hex_encode_to(dhex, m->f[1].p + 32 * i, 32);
+		if (path_join(s->att_dir, dhex, dir, sizeof(dir)) != TG_OK ||
+		    snprintf(file, sizeof(file), "%s/%s.json", dir, bhex) >= (int)sizeof(file))
+			return TG_E_TOOBIG;
+		if (tg_fs_exists(file))
+			continue;
+		(void)att_list(dir, NULL, 0, &have);
+		if (have >= TG_ATT_PER_DIGEST) {
+			tg_diag_set(d, "digest sha256:%s already has %d attestations", dhex,
+				    TG_ATT_PER_DIGEST);
+			return TG_E_TOOBIG;
+		}
+		added++;
+	}
+	if (s->att_count + added > TG_ATT_TOTAL) {
+		tg_diag_set(d, "the attestation store is full (%d bundles)", TG_ATT_TOTAL);
+		return TG_E_TOOBIG;
+	}
+	for (i = 0; r == TG_OK && i < nd; i++) {
+		tg_hex_encode_to(dhex, m->f[1].p + 32 * i, 32);
+		if (path_join(s->att_dir, dhex, dir, sizeof(dir)) != TG_OK ||
+		    snprintf(file, sizeof(file), "%s/%s.json", dir, bhex) >= (int)sizeof(file))
+			return TG_E_TOOBIG;
+		if (tg_fs_exists(file))
+			continue;
+		r = tg_fs_mkdir_p(dir, 0700, d);
+		if (r == TG_OK)
+			r = tg_fs_write_atomic(file, m->f[0].p, m->f[0].len, 0600, TG_FS_SYNC, d);
+		if (r == TG_OK) {
+			s->att_count++;
+			fresh = true;
+		}
+	}
+	if (r == TG_OK)
+		r = tg_buf_add(&o->f[0], bhex, 64);
+	if (r == TG_OK)
+		r = tg_buf_adds(&o->f[1], fresh ? "new" : "known");
+	o->n = 2;
+	return r;
+}
+
+static tg_err h_att_get(struct sp *s, const struct tg_smsg *m, struct resp *o, struct tg_diag *d)
+{
+	char names[TG_ATT_PER_DIGEST][70], dhex[65], dir[PATH_MAX], file[PATH_MAX];
+	struct tg_buf b = TG_BUF_INIT(TG_ATT_BUNDLE_MAX);
+	size_t i, n;
+	tg_err r = TG_OK;
+
+	tg_hex_encode_to(dhex, m->f[0].p, 32);
+	if (path_join(s->att_dir, dhex, dir, sizeof(dir)) != TG_OK)
+		return TG_E_TOOBIG;
+	n = att_list(dir, names, TG_ATT_PER_DIGEST, NULL);
+	for (i = 0; r == TG_OK && i < n; i++) {
+		uint8_t len[4];
+		tg_buf_reset(&b);
+		if (path_join(dir, names[i], file, sizeof(file)) != TG_OK)
+			return TG_E_TOOBIG;
+		r = tg_fs_read(file, &b, d);
+		if (r != TG_OK)
+			break;
+		len[0] = (uint8_t)(b.len >> 24);
+		len[1] = (uint8_t)(b.len >> 16);
+		len[2] = (uint8_t)(b.len >> 8);
+		len[3] = (uint8_t)b.len;
+		r = tg_buf_add(&o->f[0], len, 4);
+		if (r == TG_OK)
+			r = tg_buf_add(&o->f[0], b.data, b.len);
+	}
+	tg_buf_release(&b);
+	o->n = 1;
 	return r;
 }
 
@@ -856,6 +1095,9 @@ static tg_err dispatch(struct sp *s, const struct tg_smsg *m, struct resp *o, st
 	case TG_SMSG_TIMESTAMP: return h_timestamp(s, m, o, d);
 	case TG_SMSG_LOG_APPEND: return h_log_append(s, m, o, d);
 	case TG_SMSG_LOG_INFO: return h_log_info(s, o);
+	case TG_SMSG_ATT_STORE: return h_att_store(s, m, o, d);
+	case TG_SMSG_ATT_GET: return h_att_get(s, m, o, d);
+	case TG_SMSG_LOG_DECISION: return h_log_decision(s, m, o, d);
 	default: tg_diag_set(d, "unknown request"); return TG_E_PARSE;
 	}
 }

@@ -29,6 +29,10 @@ static const struct schema schemas[] = {
 	{TG_SMSG_TIMESTAMP, 1, {16 * KB}},
 	{TG_SMSG_LOG_APPEND, 1, {65535}},
 	{TG_SMSG_LOG_INFO, 0, {0}},
+	/* bundle, digests */
+	{TG_SMSG_ATT_STORE, 2, {TG_ATT_BUNDLE_MAX, 32 * TG_ATT_DIGESTS}},
+	{TG_SMSG_ATT_GET, 1, {32}},
+	{TG_SMSG_LOG_DECISION, 1, {1024 * KB}},
 };
 
 static void put32(uint8_t *p, uint32_t v)

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # gate check and admission review: help, usage errors (exit 2), --server
-# (needs tollgated), unreadable inputs and policies with a clear message.
+# (refused without --ca-file and with local options), unreadable inputs and policies with a clear message.
 expect_exit 0 tg gate check --help
 expect_out_match '^usage: tollgate gate check ARTIFACT'
 expect_exit 0 tg admission review --help
@@ -9,9 +9,11 @@ expect_exit 0 tg help gate check
 expect_exit 2 tg gate check
 expect_err_match '^tollgate gate check: --trusted-root, --bundle or --evidence, and one ARTIFACT are required$'
 expect_exit 2 tg gate check x --trusted-root r.json --bundle b.json --server https://gate.example
-expect_err_match '--server needs tollgated'
-expect_exit 2 tg admission review r.json --trusted-root r.json --evidence ev --server https://gate.example
-expect_err_match '--server needs tollgated'
+expect_err_match '--server and --ca-file go together'
+expect_exit 2 tg gate check x --trusted-root r.json --bundle b.json --server https://gate.example --ca-file ca.pem
+expect_err_match '--server takes --ca-file, --json and one ARTIFACT'
+expect_exit 2 tg admission review r.json --trusted-root r.json --evidence ev --server https://gate.example --ca-file ca.pem
+expect_err_match 'admission review has no --server'
 expect_exit 2 tg gate check sha256:12 --trusted-root r.json --bundle b.json
 expect_err_match "'sha256:12' is neither a file nor sha256:<64 hex digits>"
 expect_exit 2 tg gate check --bogus
