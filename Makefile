@@ -24,7 +24,7 @@ release:
 demo:
 	@scripts/deps.sh demo
 	cmake --preset release >/dev/null
-	cmake --build --preset release -j $(JOBS) --target tollgate
+	cmake --build --preset release -j $(JOBS) --target tollgate tollgated
 	scripts/demo.sh build/release/tollgate
 
 check:

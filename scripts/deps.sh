@@ -6,7 +6,7 @@ set -eu
 
 build="gcc g++ make cmake pkg-config libssl-dev libsqlite3-dev libnghttp2-dev libyaml-dev libre2-dev libseccomp-dev"
 check="$build openssl python3 in-toto"
-demo="$build openssl"
+demo="$build openssl python3"
 fuzz="$build clang libclang-rt-14-dev"
 bench="$build openssl jq python3 coreutils"
 
