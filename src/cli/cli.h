@@ -134,9 +134,13 @@ extern const char tg_cli_trust_root_export_usage[];
 int tg_cli_attest_remote(const char *server, const char *ca_file, const char *oidc_path,
 			 const char *join, const char *spiffe_id, const char *x509_out,
 			 const char *const *aud, size_t naud);
+/* statement: an in-toto statement already checked to name the artifact;
+ * prov_sha256: build SLSA provenance for (basename of artifact, it) from
+ * the certified identity; both NULL: a message signature over artifact */
 int tg_cli_sign_remote(const char *server, const char *ca_file, const char *artifact,
 		       const char *bundle, const char *oidc_path, const char *svid,
-		       const char *svid_key, bool store);
+		       const char *svid_key, bool store, const uint8_t *statement, size_t st_len,
+		       const uint8_t *prov_sha256);
 /* `tollgate gate check --server URL --ca-file PEM ARTIFACT|sha256:HEX`:
  * POST /v1/verify; exit 0 allowed, 1 denied, 2 usage and errors. */
 int tg_cli_gate_check_remote(const char *server, const char *ca_file, const uint8_t digest[32],

@@ -130,8 +130,11 @@ out:
 
 int tg_cli_sign_remote(const char *server, const char *ca_file, const char *artifact,
 		       const char *bundle, const char *oidc_path, const char *svid,
-		       const char *svid_key, bool store)
+		       const char *svid_key, bool store, const uint8_t *statement, size_t st_len,
+		       const uint8_t *prov_sha256)
 {
+	struct tg_client_sign_in in;
+	const char *base = strrchr(artifact, '/');
 	struct tg_client c;
 	struct tg_buf data = TG_BUF_INIT(TG_LIMIT_JSON_DOC), tok = TG_BUF_INIT(TG_LIMIT_JWS + 2),
 		      out = TG_BUF_INIT(64 * 1024 * 1024);
@@ -151,13 +154,23 @@ int tg_cli_sign_remote(const char *server, const char *ca_file, const char *arti
 		code = TG_EXIT_INTERNAL;
 		goto out;
 	}
-	r = tg_cli_read_file(artifact, TG_LIMIT_JSON_DOC, false, &data, &d);
-	if (r != TG_OK) {
-		code = tg_cli_fail(r, &d, "cannot read the artifact");
-		goto out;
+	memset(&in, 0, sizeof(in));
+	if (statement) {
+		in.payload = statement;
+		in.payload_len = st_len;
+	} else if (prov_sha256) {
+		in.provenance_name = base ? base + 1 : artifact;
+		in.provenance_sha256 = prov_sha256;
+	} else {
+		r = tg_cli_read_file(artifact, TG_LIMIT_JSON_DOC, false, &data, &d);
+		if (r != TG_OK) {
+			code = tg_cli_fail(r, &d, "cannot read the artifact");
+			goto out;
+		}
+		in.artifact = data.data ? data.data : (const uint8_t *)"";
+		in.artifact_len = data.len;
 	}
-	r = tg_client_sign(&c, oidc_path ? (const char *)tok.data : NULL,
-			   data.data ? data.data : (const uint8_t *)"", data.len, &out, &d);
+	r = tg_client_sign(&c, oidc_path ? (const char *)tok.data : NULL, &in, &out, &d);
 	if (r != TG_OK) {
 		code = remote_fail(r, &d, "signing failed");
 		goto out;

@@ -65,8 +65,9 @@ const char tg_cli_sign_usage[] =
 	"                     CSR (proof of possession), the signature's timestamp\n"
 	"                     request and the log entry; the identity is the OIDC token\n"
 	"                     (checked by the server) or the X.509-SVID presented over\n"
-	"                     mTLS. Not yet with --in-toto or --provenance. The\n"
-	"                     bundle is then stored on the server (POST\n"
+	"                     mTLS. With --in-toto, ARTIFACT may be sha256:HEX;\n"
+	"                     --provenance uses the identity the server certified.\n"
+	"                     The bundle is then stored on the server (POST\n"
 	"                     /v1/attestations), where the gate finds it\n"
 	"  --no-store         with --server: do not store the bundle on the server\n"
 	"  --ca-file PEM      the roots to trust for the server's certificate\n";
@@ -325,6 +326,47 @@ st_out:
 	return code;
 }
 
+/* --server with --in-toto (the statement checked here as on the local
+ * path; ARTIFACT may be sha256:HEX, the digest its subjects must name) or
+ * --provenance (built by the client from the identity the server
+ * certified, see cmd_remote.c). */
+static int sign_server_dsse(const struct sign_opts *o, const char *artifact)
+{
+	struct tg_buf data = TG_BUF_INIT(TG_LIMIT_JSON_DOC), st = TG_BUF_INIT(TG_SIGN_MAX_DOC);
+	struct tg_diag d;
+	uint8_t digest[32];
+	int code = TG_EXIT_OK;
+	tg_err r;
+
+	tg_diag_init(&d);
+	if (o->in_toto && strncmp(artifact, "sha256:", 7) == 0) {
+		if (strlen(artifact + 7) != 64 || tg_hex_decode_to(digest, 32, artifact + 7, 64) != TG_OK) {
+			tg_cli_error("'%s' is not sha256: and 64 hex digits", artifact);
+			code = TG_EXIT_USAGE;
+			goto out;
+		}
+	} else {
+		r = tg_cli_read_file(artifact, TG_LIMIT_JSON_DOC, false, &data, &d);
+		if (r == TG_OK)
+			r = tg_hash(TG_SHA256, data.data ? data.data : (const uint8_t *)"", data.len,
+				    digest);
+		if (r != TG_OK) {
+			code = fail(r, &d, "cannot read the artifact");
+			goto out;
+		}
+	}
+	if (o->in_toto)
+		code = statement(o, artifact, digest, NULL, &st);
+	if (code == TG_EXIT_OK)
+		code = tg_cli_sign_remote(o->server, o->ca_file, artifact, o->bundle, o->token, o->svid,
+					  o->svid_key, !o->no_store, o->in_toto ? st.data : NULL,
+					  st.len, o->provenance ? digest : NULL);
+out:
+	tg_buf_release(&data);
+	tg_buf_release(&st);
+	return code;
+}
+
 int tg_cli_sign(const struct tg_cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {{"signer-dir", required_argument, NULL, 'd'},
@@ -382,15 +424,16 @@ int tg_cli_sign(const struct tg_cli_cmd *cmd, int argc, char **argv)
 		if (o.signer_dir || !o.ca_file || !o.bundle || optind + 1 != argc)
 			return tg_cli_usage_error(cmd, "--server needs --ca-file, --bundle and one "
 						       "ARTIFACT (and no --signer-dir)");
-		if (o.in_toto || o.provenance)
-			return tg_cli_usage_error(cmd, "--in-toto and --provenance are not yet "
-						       "supported with --server");
+		if (o.in_toto && o.provenance)
+			return tg_cli_usage_error(cmd, "give --in-toto or --provenance, not both");
 		if (o.token ? (o.jwks || o.issuer || o.audience || o.svid || o.svid_key)
 			    : (!o.svid || !o.svid_key))
 			return tg_cli_usage_error(cmd, "with --server give --oidc-token (the server "
 						       "checks it) or --svid with --svid-key");
+		if (o.in_toto || o.provenance)
+			return sign_server_dsse(&o, argv[optind]);
 		return tg_cli_sign_remote(o.server, o.ca_file, argv[optind], o.bundle, o.token,
-					  o.svid, o.svid_key, !o.no_store);
+					  o.svid, o.svid_key, !o.no_store, NULL, 0, NULL);
 	}
 	if (o.no_store)
 		return tg_cli_usage_error(cmd, "--no-store goes with --server");

@@ -794,7 +794,8 @@ static void r_log_entries(struct api *a, struct conn *cn, int route)
 	if (r == TG_OK && (!tg_json_str_eq(tg_json_get(v, "kind"), "hashedrekord") ||
 			   !tg_json_str_eq(tg_json_get(v, "apiVersion"), "0.0.2") || v->u.o.len != 3)) {
 		tg_diag_set(&d, "only {apiVersion \"0.0.2\", kind \"hashedrekord\", spec} entries are "
-				"accepted (dsse: not in this release)");
+				"accepted (for a DSSE envelope: a hashedrekord over the SHA-256 of "
+				"its PAE, as Rekor v2 logs it)");
 		r = TG_E_UNSUPPORTED;
 	}
 	spec = v ? tg_json_get(tg_json_get(v, "spec"), "hashedRekordV002") : NULL;

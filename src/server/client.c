@@ -26,10 +26,13 @@
 #include "core/arena.h"
 #include "core/codec.h"
 #include "core/json.h"
+#include "core/mem.h"
 #include "crypto/crypto.h"
+#include "sign/sign.h"
 
 #define CLIENT_RESP_MAX (16 * 1024 * 1024) /* bytes of a response we read */
 #define CLIENT_TIMEOUT_SEC 60
+#define TG_INTOTO_PAYLOAD_TYPE "application/vnd.in-toto+json"
 
 tg_err tg_client_url(const char *url, struct tg_client *c, struct tg_diag *d)
 {
@@ -456,18 +459,132 @@ out:
 	return r;
 }
 
-tg_err tg_client_sign(const struct tg_client *c, const char *oidc_token, const uint8_t *data,
-		      size_t len, struct tg_buf *out, struct tg_diag *d)
+/* The UTF8String value of the certificate extension oid into dst
+ * (NUL-terminated); *present false when the certificate has none. */
+static tg_err utf8_ext(const struct tg_x509 *x, const char *oid, char *dst, size_t cap,
+		       bool *present, struct tg_diag *d)
+{
+	struct tg_buf v = TG_BUF_INIT(8192);
+	bool crit = false;
+	size_t off = 0, n = 0;
+	tg_err r = tg_x509_ext(x, oid, &crit, &v);
+
+	*present = false;
+	if (r == TG_E_NOTFOUND) {
+		tg_buf_release(&v);
+		return TG_OK;
+	}
+	if (r == TG_OK && v.len >= 2 && v.data[0] == 0x0c) {
+		if (v.data[1] < 0x80) {
+			n = v.data[1];
+			off = 2;
+		} else if (v.data[1] == 0x81 && v.len >= 3) {
+			n = v.data[2];
+			off = 3;
+		} else if (v.data[1] == 0x82 && v.len >= 4) {
+			n = (size_t)v.data[2] << 8 | v.data[3];
+			off = 4;
+		}
+	}
+	if (r == TG_OK && (off == 0 || off + n != v.len || n >= cap || memchr(v.data + off, 0, n))) {
+		tg_diag_set(d, "the signing certificate's extension %s is not a UTF8String that fits",
+			    oid);
+		r = TG_E_PARSE;
+	}
+	if (r == TG_OK) {
+		memcpy(dst, v.data + off, n);
+		dst[n] = '\0';
+		*present = true;
+	}
+	tg_buf_release(&v);
+	return r;
+}
+
+/* The identity the server certified, read back from the signing
+ * certificate exactly as the signer derived it from the verified token
+ * (src/sign/oidc.c): the SAN, the issuer (.1.8), the Fulcio extensions
+ * .1.9-.1.22 and, from them, the provenance fields. */
+static tg_err cert_identity(const struct tg_x509 *leaf, struct tg_sign_identity *id,
+			    struct tg_diag *d)
+{
+	struct tg_arena a;
+	const struct tg_san *sans = NULL;
+	size_t count = 0;
+	bool crit = false, present = false;
+	char oid[32];
+	int k;
+	tg_err r;
+
+	memset(id, 0, sizeof(*id));
+	tg_arena_init(&a, 1 << 20);
+	r = tg_x509_sans(leaf, &a, &sans, &count, &crit);
+	if (r == TG_OK && (count != 1 || (sans[0].type != TG_SAN_URI && sans[0].type != TG_SAN_EMAIL) ||
+			   sans[0].len >= sizeof(id->san))) {
+		tg_diag_set(d, "the signing certificate does not have exactly one URI or email SAN");
+		r = TG_E_PARSE;
+	}
+	if (r == TG_OK) {
+		memcpy(id->san, sans[0].value, sans[0].len);
+		id->san_is_email = sans[0].type == TG_SAN_EMAIL;
+		memcpy(id->builder_id, id->san, sizeof(id->san));
+		r = utf8_ext(leaf, "1.3.6.1.4.1.57264.1.8", id->issuer, sizeof(id->issuer), &present,
+			     d);
+	}
+	if (r == TG_OK && !present) {
+		tg_diag_set(d, "the signing certificate names no OIDC issuer (1.3.6.1.4.1.57264.1.8)");
+		r = TG_E_PARSE;
+	}
+	for (k = 9; r == TG_OK && k <= 22; k++) {
+		snprintf(oid, sizeof(oid), "1.3.6.1.4.1.57264.1.%d", k);
+		r = utf8_ext(leaf, oid, id->ext[id->next].value, sizeof(id->ext[0].value), &present,
+			     d);
+		if (r != TG_OK || !present)
+			continue;
+		memcpy(id->ext[id->next].oid, oid, strlen(oid) + 1);
+		switch (k) {
+		case 12: memcpy(id->repo_uri, id->ext[id->next].value, sizeof(id->repo_uri)); break;
+		case 13:
+		case 14:
+		case 20: {
+			char *dst = k == 13 ? id->repo_digest : k == 14 ? id->ref : id->trigger;
+			size_t cap = k == 13 ? sizeof(id->repo_digest)
+				     : k == 14 ? sizeof(id->ref)
+					       : sizeof(id->trigger);
+			size_t n = strlen(id->ext[id->next].value);
+			if (n >= cap) {
+				tg_diag_set(d, "the signing certificate's extension %s is too long", oid);
+				r = TG_E_PARSE;
+			} else {
+				memcpy(dst, id->ext[id->next].value, n + 1);
+			}
+			break;
+		}
+		case 21: memcpy(id->run_uri, id->ext[id->next].value, sizeof(id->run_uri)); break;
+		default: break;
+		}
+		id->next++;
+	}
+	tg_arena_release(&a);
+	return r;
+}
+
+tg_err tg_client_sign(const struct tg_client *c, const char *oidc_token,
+		      const struct tg_client_sign_in *in, struct tg_buf *out, struct tg_diag *d)
 {
 	struct tg_buf csr = TG_BUF_INIT(16384), body = TG_BUF_INIT(1 << 20),
 		      resp = TG_BUF_INIT(CLIENT_RESP_MAX), sig = TG_BUF_INIT(1024),
 		      leaf = TG_BUF_INIT(65536), tsq = TG_BUF_INIT(4096), tsr = TG_BUF_INIT(1 << 20),
-		      entry = TG_BUF_INIT(1 << 20);
+		      entry = TG_BUF_INIT(1 << 20), stmt = TG_BUF_INIT(TG_SIGN_MAX_DOC),
+		      pae = TG_BUF_INIT(TG_SIGN_MAX_DOC + 256);
 	struct tg_x509_list chain = {NULL, 0};
 	struct tg_arena a;
 	EVP_PKEY *pk = NULL;
 	EVP_MD_CTX *md = NULL;
 	const struct tg_json *v = NULL;
+	struct tg_sign_identity *id = NULL;
+	const uint8_t *payload = in->payload, *msg;
+	size_t payload_len = in->payload_len, msg_len;
+	bool dsse = in->payload || in->provenance_name;
 	uint8_t digest[32];
 	const char *s;
 	size_t sl;
@@ -475,27 +592,16 @@ tg_err tg_client_sign(const struct tg_client *c, const char *oidc_token, const u
 	tg_err r = TG_E_CRYPTO;
 
 	tg_arena_init(&a, 32 * 1024 * 1024);
-	/* a fresh key signs the artifact, then certifies itself via a CSR */
+	/* a fresh key certifies itself via a CSR (proof of possession), then
+	 * signs once: the statement of --provenance needs the certified
+	 * identity first */
 	pk = EVP_EC_gen("P-256");
 	md = EVP_MD_CTX_new();
-	if (!pk || !md || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pk) != 1)
+	if (!pk || !md)
 		goto out;
-	{
-		size_t sn = 0;
-		uint8_t *p;
-		if (EVP_DigestSign(md, NULL, &sn, data, len) != 1 || !(p = tg_buf_reserve(&sig, sn)) ||
-		    EVP_DigestSign(md, p, &sn, data, len) != 1)
-			goto out;
-		tg_buf_commit(&sig, sn);
-	}
-	r = tg_hash(TG_SHA256, data, len, digest);
+	r = make_csr(pk, &csr);
 	if (r == TG_OK)
-		r = make_csr(pk, &csr);
-	EVP_PKEY_free(pk); /* the private half is gone from here on */
-	pk = NULL;
-	if (r != TG_OK)
-		goto out;
-	r = tg_buf_adds(&body, "{\"csr\":");
+		r = tg_buf_adds(&body, "{\"csr\":");
 	if (r == TG_OK)
 		r = add_jstr(&body, (const char *)csr.data, csr.len);
 	if (r == TG_OK && oidc_token) {
@@ -522,8 +628,59 @@ tg_err tg_client_sign(const struct tg_client *c, const char *oidc_token, const u
 		r = TG_E_PARSE;
 	if (r == TG_OK)
 		r = tg_x509_to_der(chain.certs[0], &leaf);
+	if (r == TG_OK) {
+		const unsigned char *p = leaf.data;
+		X509 *x = d2i_X509(NULL, &p, (long)leaf.len);
+		EVP_PKEY *cpk = x ? X509_get0_pubkey(x) : NULL;
+		if (!cpk || EVP_PKEY_eq(cpk, pk) != 1) {
+			tg_diag_set(d, "the server certified another key than the CSR's");
+			r = TG_E_VERIFY;
+		}
+		X509_free(x);
+	}
+	if (r == TG_OK && in->provenance_name) {
+		const struct tg_json *pred = NULL;
+		id = tg_xcalloc(1, sizeof(*id));
+		r = cert_identity(chain.certs[0], id, d);
+		if (r == TG_OK)
+			r = tg_slsa_provenance(id, &a, &pred);
+		if (r == TG_OK)
+			r = tg_intoto_statement(in->provenance_name, in->provenance_sha256,
+						"https://slsa.dev/provenance/v1", pred, &stmt);
+		payload = stmt.data;
+		payload_len = stmt.len;
+	}
 	if (r != TG_OK)
 		goto out;
+	if (dsse) {
+		r = tg_dsse_pae(TG_INTOTO_PAYLOAD_TYPE, strlen(TG_INTOTO_PAYLOAD_TYPE), payload,
+				payload_len, &pae);
+		msg = pae.data;
+		msg_len = pae.len;
+	} else {
+		msg = in->artifact ? in->artifact : (const uint8_t *)"";
+		msg_len = in->artifact_len;
+	}
+	if (r == TG_OK)
+		r = tg_hash(TG_SHA256, msg, msg_len, digest);
+	if (r != TG_OK)
+		goto out;
+	r = TG_E_CRYPTO;
+	if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pk) != 1)
+		goto out;
+	{
+		size_t sn = 0;
+		uint8_t *p;
+		if (EVP_DigestSign(md, NULL, &sn, msg, msg_len) != 1 || !(p = tg_buf_reserve(&sig, sn)) ||
+		    EVP_DigestSign(md, p, &sn, msg, msg_len) != 1)
+			goto out;
+		tg_buf_commit(&sig, sn);
+	}
+	EVP_MD_CTX_free(md);
+	md = NULL;
+	EVP_PKEY_free(pk); /* the private half is gone from here on */
+	pk = NULL;
+	r = TG_OK;
 	/* the timestamp over the signature */
 	r = make_tsq(sig.data, sig.len, &tsq);
 	if (r == TG_OK)
@@ -578,17 +735,30 @@ tg_err tg_client_sign(const struct tg_client *c, const char *oidc_token, const u
 				     "[{\"signedTimestamp\":\"");
 	if (r == TG_OK)
 		r = tg_b64_encode(out, tsr.data, tsr.len, TG_B64_STD);
-	if (r == TG_OK)
+	if (r == TG_OK && dsse) {
+		/* the envelope as the local signer writes it */
+		r = tg_buf_adds(out, "\"}]}},\"dsseEnvelope\":{\"payload\":\"");
+		if (r == TG_OK)
+			r = tg_b64_encode(out, payload, payload_len, TG_B64_STD);
+		if (r == TG_OK)
+			r = tg_buf_adds(out, "\",\"payloadType\":\"" TG_INTOTO_PAYLOAD_TYPE
+					     "\",\"signatures\":[{\"sig\":\"");
+		if (r == TG_OK)
+			r = tg_b64_encode(out, sig.data, sig.len, TG_B64_STD);
+		if (r == TG_OK)
+			r = tg_buf_adds(out, "\",\"keyid\":\"\"}]}}\n");
+	} else if (r == TG_OK) {
 		r = tg_buf_adds(out, "\"}]}},\"messageSignature\":{\"messageDigest\":{\"algorithm\":"
 				     "\"SHA2_256\",\"digest\":\"");
-	if (r == TG_OK)
-		r = tg_b64_encode(out, digest, 32, TG_B64_STD);
-	if (r == TG_OK)
-		r = tg_buf_adds(out, "\"},\"signature\":\"");
-	if (r == TG_OK)
-		r = tg_b64_encode(out, sig.data, sig.len, TG_B64_STD);
-	if (r == TG_OK)
-		r = tg_buf_adds(out, "\"}}\n");
+		if (r == TG_OK)
+			r = tg_b64_encode(out, digest, 32, TG_B64_STD);
+		if (r == TG_OK)
+			r = tg_buf_adds(out, "\"},\"signature\":\"");
+		if (r == TG_OK)
+			r = tg_b64_encode(out, sig.data, sig.len, TG_B64_STD);
+		if (r == TG_OK)
+			r = tg_buf_adds(out, "\"}}\n");
+	}
 out:
 	ERR_clear_error();
 	EVP_MD_CTX_free(md);
@@ -602,6 +772,9 @@ out:
 	tg_buf_release(&tsq);
 	tg_buf_release(&tsr);
 	tg_buf_release(&entry);
+	tg_buf_release(&stmt);
+	tg_buf_release(&pae);
+	free(id);
 	tg_arena_release(&a);
 	return r;
 }

@@ -211,11 +211,29 @@ tg_err tg_client_attest(const struct tg_client *c, const char *kind, const char 
 			const char *spiffe_id, const char *const *aud, size_t naud, bool x509,
 			struct tg_client_attest_out *out, struct tg_diag *d) TG_MUST_CHECK;
 
-/* The sign flow against a server: a fresh P-256 key signs data, a CSR
- * gets a signing certificate (identity from the client SVID or the OIDC
- * token), the signature is timestamped and logged; out gets the
- * Sigstore bundle v0.3 JSON. */
-tg_err tg_client_sign(const struct tg_client *c, const char *oidc_token, const uint8_t *data,
-		      size_t len, struct tg_buf *out, struct tg_diag *d) TG_MUST_CHECK;
+/* What to sign with the server: an artifact (message signature over its
+ * bytes); or, when payload is set, that in-toto statement in a DSSE
+ * envelope; or, when provenance_name is set, a SLSA provenance v1
+ * statement for (provenance_name, provenance_sha256) built from the
+ * identity the server certified (the signing certificate's SAN and
+ * Fulcio extensions, nothing from this process's environment). */
+struct tg_client_sign_in {
+	const uint8_t *artifact;
+	size_t artifact_len;
+	const uint8_t *payload;         /* application/vnd.in-toto+json */
+	size_t payload_len;
+	const char *provenance_name;
+	const uint8_t *provenance_sha256;
+};
+
+/* The sign flow against a server: a fresh P-256 key, a CSR gets a
+ * signing certificate (identity from the client SVID or the OIDC token),
+ * the key signs the artifact or the DSSE PAE, the signature is
+ * timestamped and logged (hashedrekord 0.0.2 over the artifact's or the
+ * PAE's SHA-256, as the local signer does); out gets the Sigstore bundle
+ * v0.3 JSON (messageSignature or dsseEnvelope). */
+tg_err tg_client_sign(const struct tg_client *c, const char *oidc_token,
+		      const struct tg_client_sign_in *in, struct tg_buf *out,
+		      struct tg_diag *d) TG_MUST_CHECK;
 
 #endif

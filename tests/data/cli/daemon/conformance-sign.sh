@@ -34,6 +34,13 @@ tg key generate --type ecdsa-p256 --out other.pem || fail "key generate"
 tg jwt sign --key other.pem --claims tok.claims >forged || fail "jwt sign"
 expect_exit 1 "$client" sign-bundle --identity-token "$(cat forged)" --bundle b2.json a.bin
 [ -e b2.json ] && fail "bundle written for a forged token"
-expect_exit 2 "$client" sign-bundle --in-toto --identity-token "$(cat tok)" --bundle b3.json a.bin
-expect_err_match 'not supported yet'
+# --in-toto: FILE is the statement; signed for its subject's digest
+printf 'release artifact\n' >a.bin
+printf '{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a.bin","digest":{"sha256":"%s"}}],"predicateType":"https://example.com/test/v1","predicate":{"ok":true}}\n' \
+	"$(sha256sum a.bin | cut -d' ' -f1)" >st.json
+gh_token tok3
+expect_exit 0 "$client" sign-bundle --in-toto --identity-token "$(cat tok3)" --bundle b3.json st.json
+expect_exit 0 "$client" verify-bundle --trusted-root srv/trusted_root.json --bundle b3.json \
+	--certificate-identity "$GH_SAN" --certificate-oidc-issuer "$GH_ISS" a.bin
+expect_out_match 'predicate https://example.com/test/v1$'
 finish

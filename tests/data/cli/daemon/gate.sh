@@ -10,7 +10,7 @@
 # annotates in an audit namespace; malformed bodies are 400. Every
 # decision is logged: its inclusion proof verifies with `tollgate log verify`.
 # The server's policy is the built-in default with require_provenance
-# false: `tollgate sign --server` does not make provenance yet.
+# false: this case checks signatures; dsse.sh covers provenance.
 . "$DATA/setup.inc"
 cat >gate.json <<JSON
 {"tollgate": {"gate": {"config": {

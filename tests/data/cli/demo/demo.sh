@@ -17,14 +17,15 @@ if [ "$allowed" -lt 4 ] || [ "$denied" -lt 5 ]; then fail "want at least 4 allow
 [ "$(grep -c '(as expected)$' "$OUT")" -eq $((allowed + denied)) ] || fail "outcome lines"
 grep -q 'UNEXPECTED' "$OUT" && fail "an unexpected outcome"
 # each attack is refused for its own reason
-expect_out_match "why: +no verified signature over the artifact$"
+expect_out_match "why: +no verified (signature over the artifact|SLSA provenance v1 attestation for the artifact)$"
 expect_out_match 'logged: +no evidence for sha256:[0-9a-f]{64} \(nothing signed it\)$'
 expect_out_match 'why: +attestation failed: server answered 403: no registration entry matches'
 expect_out_match 'rogue\.yml@refs/heads/main \(issuer https://token\.actions\.githubusercontent\.com\) is not an allowed identity$'
 expect_out_match 'why: +attestation failed: server answered 403: .*replayed'
 expect_out_match "image 'ghcr.io/acme/app:latest': not pinned by digest"
 expect_out_match 'logged: +log index 0 of tollgated'
-expect_out_match 'logged: +evidence/app.sig.json at log index 0$'
+expect_out_match 'logged: +(.*; )?evidence/app\.sig\.json at log index [0-9]+(;|$)'
+expect_out_match 'builder https://github.com/acme/app/.github/workflows/build.yml@refs/heads/main is not a trusted builder$'
 expect_out_match 'auditAnnotations: decision=allow images=1 mode=enforce$'
 expect_out_match 'auditAnnotations: decision=deny images=1 mode=enforce$'
 # tollgated said nothing on stderr (no sanitizer report) and is gone, and
