@@ -98,8 +98,9 @@ tg_err tg_fs_sync_dir(const char *dir)
 	return rc == 0 ? TG_OK : TG_E_IO;
 }
 
-static tg_err write_all(int fd, const uint8_t *p, size_t n)
+tg_err tg_fs_write_all(int fd, const void *buf, size_t n)
 {
+	const uint8_t *p = buf;
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
 		if (w < 0 && errno == EINTR)
@@ -108,6 +109,21 @@ static tg_err write_all(int fd, const uint8_t *p, size_t n)
 			return TG_E_IO;
 		p += w;
 		n -= (size_t)w;
+	}
+	return TG_OK;
+}
+
+tg_err tg_fs_read_exact(int fd, void *buf, size_t n)
+{
+	uint8_t *p = buf;
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return TG_E_IO;
+		p += r;
+		n -= (size_t)r;
 	}
 	return TG_OK;
 }
@@ -151,7 +167,7 @@ static tg_err stage(const char *path, const void *p, size_t n, mode_t mode, bool
 		tg_diag_set(d, "cannot create a temporary file next to '%s'", path);
 		return TG_E_IO;
 	}
-	if (fchmod(fd, mode) != 0 || write_all(fd, p, n) != TG_OK || (sync && fsync(fd) != 0)) {
+	if (fchmod(fd, mode) != 0 || tg_fs_write_all(fd, p, n) != TG_OK || (sync && fsync(fd) != 0)) {
 		tg_diag_set(d, "cannot write '%s': %s", tmp, strerror(errno));
 		close(fd);
 		(void)unlink(tmp);

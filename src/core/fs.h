@@ -22,6 +22,14 @@ tg_err tg_fs_read(const char *path, struct tg_buf *out, struct tg_diag *d) TG_MU
 /* Reads all of fd (a pipe or file) into out, up to out->max bytes. */
 tg_err tg_fs_read_fd(int fd, struct tg_buf *out) TG_MUST_CHECK;
 
+/* Writes exactly n bytes to fd, retrying short writes and EINTR; TG_E_IO
+ * on an error or when fd accepts nothing. */
+tg_err tg_fs_write_all(int fd, const void *p, size_t n) TG_MUST_CHECK;
+
+/* Reads exactly n bytes from fd, retrying short reads and EINTR; TG_E_IO
+ * on an error or at end of file before n bytes. */
+tg_err tg_fs_read_exact(int fd, void *p, size_t n) TG_MUST_CHECK;
+
 #define TG_FS_SYNC 0x01     /* fsync the file and its directory before returning */
 #define TG_FS_EXCL 0x02     /* fail with TG_E_EXISTS when path exists */
 

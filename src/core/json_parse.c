@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/cursor.h"
+#include "core/fs.h"
 #include "core/json_internal.h"
 #include "core/mem.h"
 #include "core/utf8.h"
@@ -790,31 +791,6 @@ tg_err tg_json_parse_data(struct tg_arena *a, const void *text, size_t len,
 	return parse_common(a, text, len, &o, true, NULL, out, NULL, d);
 }
 
-/* Reads a file that cannot be mapped (a pipe, a terminal) to its end. */
-static tg_err read_all(int fd, size_t max, struct tg_buf *b, struct tg_diag *d)
-{
-	uint8_t tmp[65536];
-	for (;;) {
-		ssize_t got = read(fd, tmp, sizeof(tmp));
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			tg_diag_set(d, "cannot read: %s", strerror(errno));
-			return TG_E_IO;
-		}
-		if (got == 0)
-			return TG_OK;
-		if ((size_t)got > max - b->len) {
-			tg_diag_set(d, "larger than the limit of %zu bytes", max);
-			return TG_E_TOOBIG;
-		}
-		if (tg_buf_add(b, tmp, (size_t)got) != TG_OK) {
-			tg_diag_set(d, "larger than the limit of %zu bytes", max);
-			return TG_E_TOOBIG;
-		}
-	}
-}
-
 tg_err tg_json_parse_fd(struct tg_arena *a, int fd, size_t max,
 			const struct tg_json_parse_opts *opts, const struct tg_json **out,
 			struct tg_diag *d)
@@ -836,7 +812,11 @@ tg_err tg_json_parse_fd(struct tg_arena *a, int fd, size_t max,
 	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
 		/* pipes, and files such as /proc ones that report no size */
 		struct tg_buf b = TG_BUF_INIT(max);
-		r = read_all(fd, max, &b, d);
+		r = tg_fs_read_fd(fd, &b);
+		if (r == TG_E_TOOBIG)
+			tg_diag_set(d, "larger than the limit of %zu bytes", max);
+		else if (r != TG_OK)
+			tg_diag_set(d, "cannot read: %s", strerror(errno));
 		if (r == TG_OK)
 			r = parse_common(a, b.len ? (const void *)b.data : "", b.len, &o, true, NULL, out,
 					 NULL, d);

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "core/codec.h"
+#include "core/fs.h"
 #include "core/limits.h"
 #include "core/mem.h"
 #include "gate/gate_internal.h"
@@ -416,35 +417,11 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Reads a whole file of at most max bytes. */
-static tg_err read_all(const char *path, size_t max, struct tg_buf *out, struct tg_diag *d)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t chunk[65536];
-	size_t k;
-	tg_err r = TG_OK;
-	if (!f) {
-		tg_diag_set(d, "cannot read '%s': %s", path, strerror(errno));
-		return TG_E_IO;
-	}
-	out->max = max;
-	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0 && r == TG_OK)
-		r = tg_buf_add(out, chunk, k);
-	if (r == TG_OK && ferror(f))
-		r = TG_E_IO;
-	fclose(f);
-	if (r == TG_E_TOOBIG)
-		tg_diag_set(d, "cannot read '%s': larger than %zu bytes", path, max);
-	else if (r != TG_OK)
-		tg_diag_set(d, "cannot read '%s': read error", path);
-	return r;
-}
-
 static tg_err load_one(struct tg_rego_builder *b, const char *path, bool as_data,
 		       struct tg_rego_errors *errs, struct tg_diag *d)
 {
 	struct tg_buf t = TG_BUF_INIT(TG_LIMIT_REGO_SOURCE);
-	tg_err r = read_all(path, TG_LIMIT_REGO_SOURCE, &t, d);
+	tg_err r = tg_fs_read(path, &t, d);
 	if (r != TG_OK)
 		goto out;
 	if (!as_data && has_suffix(path, ".rego"))

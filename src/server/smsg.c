@@ -6,9 +6,9 @@
  */
 #include "server/server.h"
 
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "core/fs.h"
 
 struct schema {
 	uint32_t type;
@@ -137,34 +137,6 @@ tg_err tg_smsg_decode(const uint8_t *p, size_t n, struct tg_smsg *m, struct tg_d
 	return TG_OK;
 }
 
-static tg_err write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return TG_E_IO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return TG_OK;
-}
-
-static tg_err read_all(int fd, uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t r = read(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return TG_E_IO;
-		p += r;
-		n -= (size_t)r;
-	}
-	return TG_OK;
-}
-
 tg_err tg_smsg_send(int fd, const struct tg_smsg *m)
 {
 	struct tg_buf b = TG_BUF_INIT(TG_SMSG_MAX + 4);
@@ -174,7 +146,7 @@ tg_err tg_smsg_send(int fd, const struct tg_smsg *m)
 		r = tg_smsg_encode(m, &b);
 	if (r == TG_OK) {
 		put32(b.data, (uint32_t)(b.len - 4));
-		r = write_all(fd, b.data, b.len);
+		r = tg_fs_write_all(fd, b.data, b.len);
 	}
 	tg_buf_release_wipe(&b);
 	return r;
@@ -188,7 +160,7 @@ tg_err tg_smsg_recv(int fd, struct tg_buf *buf, struct tg_smsg *m, struct tg_dia
 	tg_err r;
 
 	tg_buf_reset(buf);
-	r = read_all(fd, h, 4);
+	r = tg_fs_read_exact(fd, h, 4);
 	if (r != TG_OK) {
 		tg_diag_set(d, "signer channel closed");
 		return r;
@@ -201,7 +173,7 @@ tg_err tg_smsg_recv(int fd, struct tg_buf *buf, struct tg_smsg *m, struct tg_dia
 	p = tg_buf_reserve(buf, n ? n : 1);
 	if (!p)
 		return TG_E_TOOBIG;
-	r = read_all(fd, p, n);
+	r = tg_fs_read_exact(fd, p, n);
 	if (r != TG_OK) {
 		tg_diag_set(d, "signer channel closed mid-message");
 		return r;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/codec.h"
+#include "core/fs.h"
 #include "core/utf8.h"
 #include "sign/intoto.h"
 
@@ -273,17 +274,11 @@ static tg_err stream_string(struct tg_arena *a, const struct tg_buf *b, const st
 	return r;
 }
 
+/* Our own output is best effort: a failed write is not the step's failure. */
 static void write_all(int fd, const uint8_t *p, size_t n)
 {
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return; /* our own output is best effort */
-		p += w;
-		n -= (size_t)w;
-	}
+	if (tg_fs_write_all(fd, p, n) != TG_OK)
+		return;
 }
 
 tg_err tg_intoto_exec(struct tg_arena *a, char *const *argv, size_t argc, unsigned flags,
