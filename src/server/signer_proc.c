@@ -102,25 +102,6 @@ static tg_err chain_pem(const struct tg_x509_list *l, struct tg_buf *out)
 	return r;
 }
 
-/* The C2SP key hash of the log key: the logId of trusted_root.json. */
-static tg_err log_key_hash(const struct tg_note_key *k, uint8_t out[32])
-{
-	struct tg_buf m = TG_BUF_INIT(1024);
-	uint8_t raw[32], type = 0x01;
-	tg_err r = tg_key_ed25519_raw(k->key, false, raw);
-	if (r == TG_OK)
-		r = tg_buf_adds(&m, k->name);
-	if (r == TG_OK)
-		r = tg_buf_addc(&m, '\n');
-	if (r == TG_OK)
-		r = tg_buf_add(&m, &type, 1);
-	if (r == TG_OK)
-		r = tg_buf_add(&m, raw, 32);
-	if (r == TG_OK)
-		r = tg_hash(TG_SHA256, m.data, m.len, out);
-	tg_buf_release(&m);
-	return r;
-}
 
 static tg_err att_open(struct sp *s, struct tg_diag *d);
 
@@ -170,7 +151,7 @@ static tg_err sp_open(struct sp *s, const struct tg_server_config *c, struct tg_
 	if (r == TG_OK)
 		r = tg_tlog_open(p, TG_TLOG_APPEND, &s->log, d);
 	if (r == TG_OK)
-		r = log_key_hash(tg_tlog_key(s->log), s->log_id);
+		r = tg_sign_log_key_hash(tg_tlog_key(s->log), s->log_id);
 	if (r == TG_OK)
 		r = att_open(s, d);
 	tg_x509_list_release(&l);
@@ -522,77 +503,7 @@ static tg_err h_jwt_svid(struct sp *s, const struct tg_smsg *m, struct resp *o, 
 	return r;
 }
 
-/* DER UTF8String (a Fulcio v2 extension value). */
-static tg_err der_utf8(const char *s, struct tg_buf *out)
-{
-	size_t n = strlen(s);
-	uint8_t h[4] = {0x0c, 0, 0, 0};
-	size_t hl;
-	if (n < 0x80) {
-		h[1] = (uint8_t)n;
-		hl = 2;
-	} else if (n < 0x100) {
-		h[1] = 0x81;
-		h[2] = (uint8_t)n;
-		hl = 3;
-	} else if (n < 0x10000) {
-		h[1] = 0x82;
-		h[2] = (uint8_t)(n >> 8);
-		h[3] = (uint8_t)n;
-		hl = 4;
-	} else {
-		return TG_E_TOOBIG;
-	}
-	tg_err r = tg_buf_add(out, h, hl);
-	return r == TG_OK ? tg_buf_add(out, s, n) : r;
-}
 
-/* The Fulcio-profile certificate (as tollgate signer issues): empty
- * subject, one critical SAN, KU digitalSignature, EKU codeSigning, ten
- * minutes, the issuer (.1.8) and the identity's extensions. */
-static tg_err fulcio_cert(struct sp *s, const struct tg_sign_identity *id, const struct tg_key *pub,
-			  struct tg_x509 **out, struct tg_diag *d)
-{
-	struct tg_x509_tmpl t;
-	struct tg_x509_ext_tmpl ext[TG_ARRAY_LEN(id->ext) + 1];
-	struct tg_buf vals[TG_ARRAY_LEN(id->ext) + 1];
-	const char *san[2] = {id->san, NULL};
-	struct tg_time now = tg_time_now();
-	size_t i, n = 0;
-	tg_err r;
-
-	memset(&t, 0, sizeof(t));
-	t.subject = "";
-	t.not_before = (struct tg_time){now.sec, 0};
-	t.not_after = (struct tg_time){now.sec + TG_SIGN_CERT_TTL, 0};
-	t.path_len = -1;
-	t.key_usage = TG_KU_DIGITAL_SIGNATURE;
-	t.ext_key_usage = TG_EKU_CODE_SIGNING;
-	if (id->san_is_email)
-		t.san_email = san;
-	else
-		t.san_uri = san;
-	t.san_critical = true;
-	for (i = 0; i < TG_ARRAY_LEN(vals); i++)
-		tg_buf_init(&vals[i], 4096);
-	r = der_utf8(id->issuer, &vals[n]);
-	ext[n++] = (struct tg_x509_ext_tmpl){"1.3.6.1.4.1.57264.1.8", false, NULL, 0};
-	for (i = 0; r == TG_OK && i < id->next && n < TG_ARRAY_LEN(ext); i++) {
-		r = der_utf8(id->ext[i].value, &vals[n]);
-		ext[n++] = (struct tg_x509_ext_tmpl){id->ext[i].oid, false, NULL, 0};
-	}
-	for (i = 0; i < n; i++) {
-		ext[i].der = vals[i].data;
-		ext[i].len = vals[i].len;
-	}
-	t.ext = ext;
-	t.n_ext = n;
-	if (r == TG_OK)
-		r = tg_x509_build(&t, pub, s->cs_inter, s->cs_key, out, d);
-	for (i = 0; i < TG_ARRAY_LEN(vals); i++)
-		tg_buf_release(&vals[i]);
-	return r;
-}
 
 static tg_err h_signing_cert(struct sp *s, const struct tg_smsg *m, struct resp *o,
 			     struct tg_diag *d)
@@ -651,7 +562,7 @@ static tg_err h_signing_cert(struct sp *s, const struct tg_smsg *m, struct resp 
 	}
 	if (r != TG_OK)
 		goto out;
-	r = fulcio_cert(s, id, pub, &leaf, d);
+	r = tg_sign_fulcio_cert(id, pub, tg_time_now(), s->cs_inter, s->cs_key, &leaf, d);
 	if (r == TG_OK)
 		r = tg_x509_to_pem(leaf, &o->f[0]);
 	if (r == TG_OK)

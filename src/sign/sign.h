@@ -245,6 +245,20 @@ struct tg_sign_input {
 	size_t payload_len;
 };
 
+/* The Fulcio-profile signing certificate for pub: empty subject, one
+ * critical SAN (id->san), KU digitalSignature, EKU codeSigning, valid from
+ * now for TG_SIGN_CERT_TTL, the issuer (.1.8) and id's Fulcio extensions
+ * as DER UTF8Strings; signed by issuer with issuer_key. */
+tg_err tg_sign_fulcio_cert(const struct tg_sign_identity *id, const struct tg_key *pub,
+			   struct tg_time now, const struct tg_x509 *issuer,
+			   const struct tg_key *issuer_key, struct tg_x509 **out,
+			   struct tg_diag *d) TG_MUST_CHECK;
+
+struct tg_note_key;
+/* The C2SP key hash of an Ed25519 note key, SHA-256(name || "\n" || 0x01 ||
+ * public key): the log's logId in trusted_root.json. */
+tg_err tg_sign_log_key_hash(const struct tg_note_key *k, uint8_t out[32]) TG_MUST_CHECK;
+
 /*
  * Signs with a fresh ECDSA P-256 key certified for id for 10 minutes,
  * timestamps the signature (RFC 3161), appends the hashedrekord 0.0.2

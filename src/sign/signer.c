@@ -286,8 +286,7 @@ static const struct tg_json *validity_json(struct tg_jb *b, struct tg_time start
 
 /* ---- the trusted root ---- */
 
-/* The log's C2SP key hash: SHA-256(name || "\n" || 0x01 || public key). */
-static tg_err log_key_hash(const struct tg_note_key *k, uint8_t out[32])
+tg_err tg_sign_log_key_hash(const struct tg_note_key *k, uint8_t out[32])
 {
 	struct tg_buf m = TG_BUF_INIT(1024);
 	uint8_t raw[32], type = 0x01;
@@ -331,7 +330,7 @@ tg_err tg_signer_trust_root(struct tg_signer *s, struct tg_buf *out)
 	if (r == TG_OK)
 		r = tg_key_to_spki_der(tg_tlog_key(log)->key, &spki);
 	if (r == TG_OK)
-		r = log_key_hash(tg_tlog_key(log), kh);
+		r = tg_sign_log_key_hash(tg_tlog_key(log), kh);
 	if (r == TG_OK)
 		r = tg_buf_addf(&url, "https://%s", s->name);
 	if (r != TG_OK)
@@ -401,11 +400,9 @@ static tg_err der_utf8(const char *s, struct tg_buf *out)
 	return r == TG_OK ? tg_buf_add(out, s, n) : r;
 }
 
-/* The Fulcio-profile leaf: empty subject, one critical SAN, KU
- * digitalSignature, EKU codeSigning, 10 minutes, the identity's OIDs. */
-static tg_err issue_cert(struct tg_signer *s, const struct tg_sign_identity *id,
-			 const struct tg_key *pub, struct tg_time now, struct tg_x509 **out,
-			 struct tg_diag *d)
+tg_err tg_sign_fulcio_cert(const struct tg_sign_identity *id, const struct tg_key *pub,
+			   struct tg_time now, const struct tg_x509 *issuer,
+			   const struct tg_key *issuer_key, struct tg_x509 **out, struct tg_diag *d)
 {
 	struct tg_x509_tmpl t;
 	struct tg_x509_ext_tmpl ext[TG_ARRAY_LEN(id->ext) + 2];
@@ -445,7 +442,7 @@ static tg_err issue_cert(struct tg_signer *s, const struct tg_sign_identity *id,
 	t.ext = ext;
 	t.n_ext = n;
 	if (r == TG_OK)
-		r = tg_x509_build(&t, pub, s->ca_inter, s->ca_key, out, d);
+		r = tg_x509_build(&t, pub, issuer, issuer_key, out, d);
 	for (i = 0; i < TG_ARRAY_LEN(vals); i++)
 		tg_buf_release(&vals[i]);
 	return r;
@@ -499,7 +496,7 @@ tg_err tg_signer_sign(struct tg_signer *s, const struct tg_sign_identity *id,
 	eph = NULL;
 	if (r != TG_OK)
 		goto out;
-	r = issue_cert(s, id, pub, now, &leaf, d);
+	r = tg_sign_fulcio_cert(id, pub, now, s->ca_inter, s->ca_key, &leaf, d);
 	if (r == TG_OK)
 		r = tg_x509_to_der(leaf, &leafder);
 	if (r != TG_OK)
@@ -546,7 +543,7 @@ tg_err tg_signer_sign(struct tg_signer *s, const struct tg_sign_identity *id,
 	if (r == TG_OK)
 		r = tg_tlog_checkpoint(log, &cp);
 	if (r == TG_OK)
-		r = log_key_hash(tg_tlog_key(log), kh);
+		r = tg_sign_log_key_hash(tg_tlog_key(log), kh);
 	if (r != TG_OK)
 		goto out;
 	for (i = 0; i < proof.n; i++)
