@@ -219,7 +219,7 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	char shown[300], rb;
 	int ch, lfd, sv[2], rp[2], status, code = 0;
-	pid_t signer, api;
+	pid_t signer, api, fetcher = 0;
 	struct tg_diag d;
 	tg_err r;
 
@@ -286,7 +286,22 @@ int main(int argc, char **argv)
 	close(sv[1]);
 	close(rp[1]);
 	close(lfd);
-	if (signer < 0 || api < 0) {
+	/* the JWKS fetcher, when an issuer's keys come over HTTPS */
+	for (size_t i = 0; api > 0 && i < c->noidc; i++)
+		if (tg_server_oidc_fetched(&c->oidc[i]))
+			fetcher = 1;
+	if (fetcher) {
+		fetcher = fork();
+		if (fetcher == 0) {
+			close(rp[0]);
+			if (c->sandbox && tg_server_sandbox("fetcher", &d) != TG_OK) {
+				fprintf(stderr, "tollgated: fetcher: %s\n", d.msg);
+				exit(3);
+			}
+			exit(tg_server_fetcher_main(c, &stop_flag));
+		}
+	}
+	if (signer < 0 || api < 0 || fetcher < 0) {
 		fprintf(stderr, "tollgated: fork: %s\n", strerror(errno));
 		code = 3;
 		goto stop;
@@ -310,11 +325,13 @@ int main(int argc, char **argv)
 		pid_t p = wait(&status);
 		if (p < 0 && errno == EINTR)
 			continue;
-		if (p == api || p == signer || p < 0) {
+		if (p == api || p == signer || (p == fetcher && p > 0) || p < 0) {
 			if (p == api)
 				api = -1;
 			if (p == signer)
 				signer = -1;
+			if (p == fetcher)
+				fetcher = 0;
 			fprintf(stderr, "tollgated: a child process ended (status %d); stopping\n",
 				status);
 			code = 3;
@@ -322,6 +339,11 @@ int main(int argc, char **argv)
 		}
 	}
 stop:
+	if (fetcher > 0) {
+		kill(fetcher, SIGTERM);
+		while (waitpid(fetcher, &status, 0) < 0 && errno == EINTR)
+			;
+	}
 	if (api > 0) {
 		kill(api, SIGTERM);
 		while (waitpid(api, &status, 0) < 0 && errno == EINTR)

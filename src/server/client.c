@@ -275,8 +275,9 @@ static tg_err server_error(int status, const struct tg_buf *resp, struct tg_diag
 	else
 		tg_diag_set(d, "server answered %d", status);
 	tg_arena_release(&a);
+	/* 5xx: the service failed, not the request (exit status 3) */
 	return status == 401 || status == 403 ? TG_E_DENIED
-	       : status >= 500		   ? TG_E_IO
+	       : status >= 500		   ? TG_E_AGAIN
 					   : TG_E_INVAL;
 }
 

@@ -24,6 +24,8 @@ void tg_server_config_defaults(struct tg_server_config *c)
 	c->body_timeout_ms = 30000;
 	c->idle_timeout_ms = 60000;
 	c->rate_per_min = 600;
+	c->jwks_refresh = 300;
+	c->jwks_max_stale = 86400;
 	c->max_conns = 256;
 	c->server_svid_ttl = 3600;
 	c->sandbox = true;
@@ -106,6 +108,21 @@ static tg_err oidc(const struct tg_json *v, struct tg_server_config *c, struct t
 				r = str(val, "oidc_issuers[].audience", x->audience, sizeof(x->audience), d);
 			else if (tg_json_str_eq(key, "jwks_file"))
 				r = str(val, "oidc_issuers[].jwks_file", x->jwks_path, sizeof(x->jwks_path), d);
+			else if (tg_json_str_eq(key, "jwks_uri")) {
+				r = str(val, "oidc_issuers[].jwks_uri", x->jwks_uri, sizeof(x->jwks_uri), d);
+				if (r == TG_OK && strncmp(x->jwks_uri, "https://", 8) != 0) {
+					tg_diag_set(d, "'oidc_issuers[%zu].jwks_uri' must be an https:// URL", i);
+					r = TG_E_INVAL;
+				}
+			} else if (tg_json_str_eq(key, "discovery")) {
+				if (val->type != TG_JSON_BOOL) {
+					tg_diag_set(d, "'oidc_issuers[%zu].discovery' must be true or false", i);
+					r = TG_E_TYPE;
+				} else {
+					x->discovery = val->u.b;
+				}
+			} else if (tg_json_str_eq(key, "ca_file"))
+				r = str(val, "oidc_issuers[].ca_file", x->ca_file, sizeof(x->ca_file), d);
 			else if (tg_json_str_eq(key, "profile")) {
 				r = str(val, "oidc_issuers[].profile", x->profile, sizeof(x->profile), d);
 				if (r == TG_OK && strcmp(x->profile, "github") && strcmp(x->profile, "gitlab") &&
@@ -120,8 +137,14 @@ static tg_err oidc(const struct tg_json *v, struct tg_server_config *c, struct t
 				r = TG_E_INVAL;
 			}
 		}
-		if (r == TG_OK && (!x->issuer[0] || !x->audience[0] || !x->jwks_path[0])) {
-			tg_diag_set(d, "'oidc_issuers[%zu]' needs issuer, audience and jwks_file", i);
+		if (r == TG_OK && (!x->issuer[0] || !x->audience[0] ||
+				   (x->jwks_path[0] != 0) + (x->jwks_uri[0] != 0) + x->discovery != 1)) {
+			tg_diag_set(d, "'oidc_issuers[%zu]' needs issuer, audience and one of jwks_file, "
+				       "jwks_uri and \"discovery\": true", i);
+			r = TG_E_INVAL;
+		}
+		if (r == TG_OK && x->discovery && strncmp(x->issuer, "https://", 8) != 0) {
+			tg_diag_set(d, "'oidc_issuers[%zu]': discovery needs an https:// issuer", i);
 			r = TG_E_INVAL;
 		}
 	}
@@ -233,6 +256,10 @@ tg_err tg_server_config_load(const char *path, struct tg_server_config *c, struc
 		} else if (tg_json_str_eq(key, "rate_per_minute")) {
 			r = num(val, "rate_per_minute", 1, 1000000, &v, d);
 			c->rate_per_min = (unsigned)v;
+		} else if (tg_json_str_eq(key, "jwks_refresh")) {
+			r = num(val, "jwks_refresh", 1, 86400, &c->jwks_refresh, d);
+		} else if (tg_json_str_eq(key, "jwks_max_stale")) {
+			r = num(val, "jwks_max_stale", 60, 30 * 86400, &c->jwks_max_stale, d);
 		} else if (tg_json_str_eq(key, "max_connections")) {
 			r = num(val, "max_connections", 1, 4096, &v, d);
 			c->max_conns = (unsigned)v;

@@ -49,6 +49,17 @@ static const char *const signer[] = {
 	"recvfrom", "fallocate",
 };
 
+/* The JWKS fetcher: DNS and outbound HTTPS, the CA files, and atomic
+ * writes under <state_dir>/jwks. */
+static const char *const fetcher[] = {
+	"socket", "connect", "bind", "getsockopt", "setsockopt", "getsockname", "getpeername",
+	"sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "shutdown", "uname", "ioctl",
+	"openat", "pread64", "fsync", "fdatasync", "rename", "renameat", "renameat2", "link",
+	"linkat", "unlink", "unlinkat", "mkdir", "mkdirat", "statx", "stat", "lstat", "access",
+	"faccessat", "faccessat2", "getdents64", "readlink", "fstatfs", "umask", "fchmod",
+	"sysinfo", /* glibc's qsort asks for the physical memory size */
+};
+
 static tg_err allow(scmp_filter_ctx ctx, const char *const *names, size_t n, struct tg_diag *d)
 {
 	size_t i;
@@ -83,6 +94,7 @@ tg_err tg_server_sandbox(const char *role, struct tg_diag *d)
 	(void)common;
 	(void)api;
 	(void)signer;
+	(void)fetcher;
 	return TG_OK;
 #else
 	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
@@ -100,6 +112,8 @@ tg_err tg_server_sandbox(const char *role, struct tg_diag *d)
 			r = TG_E_INTERNAL;
 	} else if (r == TG_OK && strcmp(role, "signer") == 0) {
 		r = allow(ctx, signer, TG_ARRAY_LEN(signer), d);
+	} else if (r == TG_OK && strcmp(role, "fetcher") == 0) {
+		r = allow(ctx, fetcher, TG_ARRAY_LEN(fetcher), d);
 	} else if (r == TG_OK) {
 		tg_diag_set(d, "unknown sandbox role '%s'", role);
 		r = TG_E_INVAL;

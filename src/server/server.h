@@ -118,7 +118,10 @@ tg_err tg_smsg_recv(int fd, struct tg_buf *buf, struct tg_smsg *m,
 struct tg_server_oidc {
 	char issuer[512];
 	char audience[256];
-	char jwks_path[1024];
+	char jwks_path[1024];           /* jwks_file, or "" when fetched */
+	char jwks_uri[1024];            /* https URL of the JWK set, or "" */
+	bool discovery;                 /* jwks_uri from <issuer>/.well-known/openid-configuration */
+	char ca_file[1024];             /* roots for fetching (default: the system's), or "" */
 	char profile[16];               /* github, gitlab, kubernetes, generic */
 };
 
@@ -130,6 +133,8 @@ struct tg_server_config {
 	char state_dir[1024];           /* trusted_root.json, ca.pem */
 	struct tg_server_oidc oidc[8];
 	size_t noidc;
+	int64_t jwks_refresh;           /* seconds between fetches of a JWK set; default 300 */
+	int64_t jwks_max_stale;         /* seconds a fetched set stays usable; default 86400 */
 	size_t body_max;                /* bytes; default TG_HTTP_BODY_DEFAULT */
 	int header_timeout_ms;          /* default 10000 */
 	int body_timeout_ms;            /* default 30000 */
@@ -172,6 +177,28 @@ int tg_server_signer_main(const struct tg_server_config *c, int fd, volatile int
 int tg_server_api_main(const struct tg_server_config *c, int lfd, int sfd, int ready_fd,
 		       volatile int *stop);
 
+/*
+ * The JWKS fetcher process (fetch.c): fetches the JWK set of every issuer
+ * with jwks_uri or discovery over HTTPS every jwks_refresh seconds and
+ * stores it (validated, atomically) where tg_server_jwks_path says; the
+ * signer reads it from there. Returns the exit status.
+ */
+int tg_server_fetcher_main(const struct tg_server_config *c, volatile int *stop);
+/* Whether o's JWK set is fetched (jwks_uri or discovery) rather than a file. */
+bool tg_server_oidc_fetched(const struct tg_server_oidc *o);
+/* The file holding o's JWK set: jwks_file, or <state_dir>/jwks/<first 16
+ * bytes of SHA-256(issuer), hex>.json for a fetched one. */
+tg_err tg_server_jwks_path(const struct tg_server_config *c, const struct tg_server_oidc *o,
+			   char *out, size_t cap) TG_MUST_CHECK;
+/*
+ * GET url (https only) with TLS 1.2 or 1.3, the server's certificate
+ * verified against ca_file (PEM) or the system's roots and the URL's host
+ * name, "Connection: close", within timeout_ms overall. Only a 200 answer
+ * is a success (redirects are not followed); body gets at most max_body
+ * bytes of its body. Errors name the URL or host and what failed.
+ */
+tg_err tg_https_get(const char *url, const char *ca_file, size_t max_body, int timeout_ms,
+		    struct tg_buf *body, struct tg_diag *d) TG_MUST_CHECK;
 /* Installs the seccomp allow-list for a process role ("signer", "api")
  * after setting PR_SET_NO_NEW_PRIVS. */
 tg_err tg_server_sandbox(const char *role, struct tg_diag *d) TG_MUST_CHECK;

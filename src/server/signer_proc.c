@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "core/arena.h"
 #include "core/codec.h"
@@ -267,12 +269,31 @@ out:
 	return hit;
 }
 
-static tg_err load_jwks(const char *path, struct tg_arena *a, struct tg_jwks *out,
-			struct tg_diag *d)
+/* The issuer's JWK set: its jwks_file, or the one the fetcher process
+ * stored (refused when missing or older than jwks_max_stale). */
+static tg_err load_jwks(const struct sp *s, const struct tg_server_oidc *iss, struct tg_arena *a,
+			struct tg_jwks *out, struct tg_diag *d)
 {
 	struct tg_buf text = TG_BUF_INIT(TG_LIMIT_JWK);
 	const struct tg_json *doc = NULL;
-	tg_err r = tg_fs_read(path, &text, d);
+	char path[PATH_MAX];
+	struct stat st;
+	tg_err r = tg_server_jwks_path(s->c, iss, path, sizeof(path));
+	if (r == TG_OK && tg_server_oidc_fetched(iss)) {
+		if (stat(path, &st) != 0) {
+			tg_diag_set(d, "the JWK set of '%s' has not been fetched yet (see tollgated's "
+				       "log for the fetcher's errors)", iss->issuer);
+			return TG_E_IO;
+		}
+		if ((int64_t)time(NULL) - (int64_t)st.st_mtime > s->c->jwks_max_stale) {
+			tg_diag_set(d, "the JWK set of '%s' was last fetched %lld s ago, more than "
+				       "jwks_max_stale (see tollgated's log for the fetcher's errors)",
+				    iss->issuer, (long long)((int64_t)time(NULL) - (int64_t)st.st_mtime));
+			return TG_E_IO;
+		}
+	}
+	if (r == TG_OK)
+		r = tg_fs_read(path, &text, d);
 	if (r == TG_OK)
 		r = tg_json_parse(a, text.data, text.len, NULL, &doc, NULL, d);
 	if (r == TG_OK && !tg_json_get(doc, "keys"))
@@ -321,7 +342,7 @@ static tg_err h_attest(struct sp *s, const struct tg_smsg *m, struct resp *o, st
 			r = TG_E_VERIFY; /* an unknown issuer authenticates nobody */
 			goto out;
 		}
-		r = load_jwks(iss->jwks_path, &a, &jwks, d);
+		r = load_jwks(s, iss, &a, &jwks, d);
 		if (r != TG_OK)
 			goto out;
 		memset(&cfg, 0, sizeof(cfg));
@@ -526,7 +547,7 @@ static tg_err h_signing_cert(struct sp *s, const struct tg_smsg *m, struct resp 
 			r = TG_E_VERIFY; /* an unknown issuer authenticates nobody */
 			goto out;
 		}
-		r = load_jwks(iss->jwks_path, &a, &jwks, d);
+		r = load_jwks(s, iss, &a, &jwks, d);
 		if (r == TG_OK)
 			r = tg_sign_identity_from_oidc((const char *)m->f[1].p, m->f[1].len, &jwks,
 						       iss->issuer, iss->audience, tg_time_now(), id, d);

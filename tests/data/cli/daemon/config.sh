@@ -38,7 +38,7 @@ expect_exit 2 "$TGD" --config bad2.json
 expect_err_match "'body_max' must be an integer in 1024\.\."
 printf '{"ca_dir": "x", "signer_dir": "y", "state_dir": "z", "oidc_issuers": [{"issuer": "i"}]}' >bad3.json
 expect_exit 2 "$TGD" --config bad3.json
-expect_err_match "needs issuer, audience and jwks_file"
+expect_err_match "needs issuer, audience and one of jwks_file, jwks_uri"
 printf '{"ca_dir": "x"' >bad4.json
 expect_exit 2 "$TGD" --config bad4.json
 expect_err_match "configuration 'bad4.json'"
