@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "core/fs.h"
 #include "core/limits.h"
 #include "core/mem.h"
 #include "core/pem.h"
@@ -413,38 +414,14 @@ tg_err tg_key_from_pem(const char *pem, size_t n, struct tg_key **out, struct tg
 	return r;
 }
 
-/* Reads a whole small file; the bytes are wiped by the caller. */
+/* Reads a whole small file; the bytes are wiped by the caller. Room for
+ * 64 KiB is reserved first, so any real key file lands in one allocation
+ * and growth leaves no stray copy of it in freed memory. */
 static tg_err read_small_file(const char *path, struct tg_buf *out, struct tg_diag *d)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	tg_err r = TG_OK;
-	if (fd < 0) {
-		tg_diag_set(d, "cannot open '%s': %s", path, strerror(errno));
-		return TG_E_IO;
-	}
-	for (;;) {
-		uint8_t *p = tg_buf_reserve(out, 64 * 1024);
-		ssize_t got;
-		if (!p) {
-			tg_diag_set(d, "'%s' is larger than %zu bytes", path,
-				    (size_t)TG_LIMIT_SMALL_FILE);
-			r = TG_E_TOOBIG;
-			break;
-		}
-		got = read(fd, p, 64 * 1024);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			tg_diag_set(d, "cannot read '%s': %s", path, strerror(errno));
-			r = TG_E_IO;
-			break;
-		}
-		if (got == 0)
-			break;
-		tg_buf_commit(out, (size_t)got);
-	}
-	close(fd);
-	return r;
+	if (!tg_buf_reserve(out, 64 * 1024) && out->max >= 64 * 1024)
+		return TG_E_TOOBIG;
+	return tg_fs_read(path, out, d);
 }
 
 tg_err tg_key_load_file(const char *path, struct tg_key **out, struct tg_diag *d)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/codec.h"
+#include "core/fs.h"
 #include "core/limits.h"
 #include "core/mem.h"
 #include "core/utf8.h"
@@ -340,36 +341,14 @@ tg_err tg_note_key_load(const char *path, const char *name, enum tg_note_alg alg
 {
 	struct tg_buf b = TG_BUF_INIT(TG_LIMIT_SMALL_FILE);
 	struct tg_key *key = NULL;
-	int fd;
 	tg_err r = TG_OK;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		tg_diag_set(d, "cannot open '%s': %s", path, strerror(errno));
-		return TG_E_IO;
-	}
-	for (;;) {
-		uint8_t *p = tg_buf_reserve(&b, 4096);
-		ssize_t got;
-		if (!p) {
-			r = TG_E_TOOBIG;
-			break;
-		}
-		got = read(fd, p, 4096);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			if (got < 0)
-				r = TG_E_IO;
-			break;
-		}
-		tg_buf_commit(&b, (size_t)got);
-	}
-	close(fd);
-	if (r != TG_OK) {
-		tg_diag_set(d, "cannot read '%s'", path);
+	/* one allocation for any real key file: no stray copy on growth */
+	if (!tg_buf_reserve(&b, 64 * 1024))
+		return TG_E_TOOBIG;
+	r = tg_fs_read(path, &b, d);
+	if (r != TG_OK)
 		goto out;
-	}
 	if (b.len > 12 && memcmp(b.data, "PRIVATE+KEY+", 12) == 0) {
 		struct tg_note_key sk;
 		size_t n = b.len;
