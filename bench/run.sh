@@ -34,3 +34,4 @@ if [ -x "$here/sign.sh" ]; then
 	echo
 	"$here/sign.sh" "$dir"
 fi
+[ ! -x "$here/daemon.sh" ] || { echo; "$here/daemon.sh" "$dir"; }

@@ -11,10 +11,13 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "core/arena.h"
 #include "core/codec.h"
+#include "core/json.h"
 #include "core/limits.h"
 #include "core/mem.h"
 #include "gate/gate.h"
+#include "server/server.h"
 
 #define MAX_PATHS 64 /* --policy, --data, --namespace-* options */
 
@@ -60,6 +63,8 @@ const char tg_cli_admission_review_usage[] =
 	"                                 [--mode enforce|warn|audit]\n"
 	"                                 [--namespace-mode NS=MODE]...\n"
 	"                                 [--namespace-policy NS=PATH]...\n"
+	"       tollgate admission review REVIEW.json --server URL --ca-file PEM\n"
+	"                                 [--cert PEM --key PEM]\n"
 	"\n"
 	"Answers a Kubernetes AdmissionReview v1 request (\"-\": standard input) offline,\n"
 	"as the admission webhook of tollgated does, and prints the AdmissionReview\n"
@@ -81,8 +86,18 @@ const char tg_cli_admission_review_usage[] =
 	"  --namespace-mode NS=MODE  another mode for namespace NS (repeatable)\n"
 	"  --namespace-policy NS=PATH  another policy for namespace NS, loaded with\n"
 	"                            the --data files (repeatable)\n"
-	"  --server URL              not here: POST the review to tollgated's\n"
-	"                            /v1/admission (docs/api.md)\n";
+	"  --server URL              ask tollgated instead: POST the review to its\n"
+	"                            /v1/admission (docs/api.md), as the Kubernetes\n"
+	"                            API server does, and print its answer; it decides\n"
+	"                            with its stored evidence, trusted root, policy and\n"
+	"                            modes, and logs the decision (the answer's\n"
+	"                            auditAnnotations.log_index). Same exit codes;\n"
+	"                            1 also when the server refuses the caller (401,\n"
+	"                            403), 3 when it cannot answer (5xx)\n"
+	"  --ca-file PEM             with --server: the roots to trust for its\n"
+	"                            certificate (the deployment's ca.pem)\n"
+	"  --cert PEM, --key PEM     with --server: a client certificate chain and its\n"
+	"                            key, for a server with admission_client_ca\n";
 
 enum {
 	OPT_SERVER = 256,
@@ -93,10 +108,12 @@ enum {
 	OPT_NS_MODE,
 	OPT_NS_POLICY,
 	OPT_CA_FILE,
+	OPT_CERT,
+	OPT_KEY,
 };
 
 struct gate_opts {
-	const char *root, *evidence, *package, *server, *ca_file;
+	const char *root, *evidence, *package, *server, *ca_file, *cert, *key;
 	const char *bundles[TG_LIMIT_GATE_EVIDENCE];
 	size_t nbundles;
 	const char *policies[MAX_PATHS], *data[MAX_PATHS];
@@ -133,6 +150,8 @@ static int parse(const struct tg_cli_cmd *cmd, int argc, char **argv, struct gat
 					     {"namespace-policy", required_argument, NULL, OPT_NS_POLICY},
 					     {"server", required_argument, NULL, OPT_SERVER},
 					     {"ca-file", required_argument, NULL, OPT_CA_FILE},
+					     {"cert", required_argument, NULL, OPT_CERT},
+					     {"key", required_argument, NULL, OPT_KEY},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	int c, code = TG_EXIT_OK;
@@ -182,6 +201,12 @@ static int parse(const struct tg_cli_cmd *cmd, int argc, char **argv, struct gat
 		case OPT_CA_FILE:
 			o->ca_file = optarg;
 			break;
+		case OPT_CERT:
+			o->cert = optarg;
+			break;
+		case OPT_KEY:
+			o->key = optarg;
+			break;
 		case 'h':
 			return tg_cli_help(cmd);
 		default:
@@ -192,6 +217,8 @@ static int parse(const struct tg_cli_cmd *cmd, int argc, char **argv, struct gat
 		return code;
 	if (!o->server != !o->ca_file)
 		return tg_cli_usage_error(cmd, "--server and --ca-file go together");
+	if (!o->cert != !o->key || (o->cert && !o->server))
+		return tg_cli_usage_error(cmd, "--cert and --key go together, with --server");
 	return -1;
 }
 
@@ -316,7 +343,7 @@ int tg_cli_gate_check(const struct tg_cli_cmd *cmd, int argc, char **argv)
 		return code;
 	if (o.server) {
 		if (o.root || o.nbundles || o.evidence || o.npolicies || o.ndata || o.package ||
-		    o.input || o.mode || o.nns_mode || o.nns_policy || optind + 1 != argc)
+		    o.input || o.mode || o.nns_mode || o.nns_policy || o.cert || optind + 1 != argc)
 			return tg_cli_usage_error(cmd, "--server takes --ca-file, --json and one ARTIFACT "
 						       "(the server has the evidence, root and policy)");
 		if ((code = artifact_digest(argv[optind], digest)) != TG_EXIT_OK)
@@ -415,6 +442,83 @@ static int split_ns(const struct tg_cli_cmd *cmd, const char *flag, const char *
 	return TG_EXIT_OK;
 }
 
+/* The review posted to tollgated's /v1/admission; the answer printed as
+ * it came (an AdmissionReview), the exit code from it as offline. */
+static int admission_remote(const struct gate_opts *o, const char *path)
+{
+	struct tg_client c;
+	struct tg_buf in = TG_BUF_INIT(TG_LIMIT_GATE_REVIEW + 1), resp = TG_BUF_INIT(64 * TG_MIB);
+	struct tg_arena a;
+	const struct tg_json *doc = NULL, *rs, *allowed, *code;
+	struct tg_diag d;
+	int status = 0, ret = TG_EXIT_INTERNAL;
+	tg_err r;
+
+	tg_diag_init(&d);
+	tg_arena_init(&a, 16 * (size_t)TG_LIMIT_GATE_REVIEW);
+	memset(&c, 0, sizeof(c));
+	if (tg_client_url(o->server, &c, &d) != TG_OK) {
+		tg_cli_error("%s", d.msg);
+		ret = TG_EXIT_USAGE;
+		goto out;
+	}
+	c.ca_file = o->ca_file;
+	c.cert_file = o->cert;
+	c.key_file = o->key;
+	r = tg_cli_read_file(path, TG_LIMIT_GATE_REVIEW, false, &in, &d);
+	if (r != TG_OK) {
+		tg_cli_error("%s", d.msg[0] ? d.msg : tg_strerror(r));
+		ret = r == TG_E_TOOBIG ? TG_EXIT_USAGE : tg_cli_exit_code(r);
+		goto out;
+	}
+	r = tg_client_request(&c, "POST", "/v1/admission", "application/json",
+			      in.data ? in.data : (const uint8_t *)"", in.len, &status, &resp, &d);
+	if (r != TG_OK) {
+		tg_cli_error("admission review via %s: %s", o->server, d.msg[0] ? d.msg : tg_strerror(r));
+		ret = r == TG_E_VERIFY || r == TG_E_KEY ? TG_EXIT_USAGE : TG_EXIT_INTERNAL;
+		goto out;
+	}
+	if (status != 200 && status != 400) {
+		const struct tg_json *m;
+		if (tg_json_parse(&a, resp.data, resp.len, NULL, &doc, NULL, NULL) == TG_OK &&
+		    (m = tg_json_get(tg_json_get(doc, "error"), "message")) && m->type == TG_JSON_STRING)
+			tg_cli_error("admission review via %s: the server answered %d: %.*s", o->server,
+				     status, (int)m->u.s.len, m->u.s.p);
+		else
+			tg_cli_error("admission review via %s: the server answered %d", o->server, status);
+		ret = status == 401 || status == 403 ? TG_EXIT_FAIL
+		      : status >= 500		     ? TG_EXIT_INTERNAL
+						     : TG_EXIT_USAGE;
+		goto out;
+	}
+	r = tg_json_parse(&a, resp.data, resp.len, NULL, &doc, NULL, &d);
+	rs = r == TG_OK ? tg_json_get(doc, "response") : NULL;
+	allowed = tg_json_get(rs, "allowed");
+	code = tg_json_get(tg_json_get(rs, "status"), "code");
+	if (r != TG_OK || !allowed || allowed->type != TG_JSON_BOOL) {
+		tg_cli_error("admission review via %s: the answer is not an AdmissionReview response",
+			     o->server);
+		goto out;
+	}
+	if (tg_cli_write(resp.data, resp.len) != TG_OK || tg_cli_write("\n", 1) != TG_OK)
+		goto out;
+	if (status == 400) {
+		tg_cli_error("the server refused the review as malformed (status.code 400)");
+		ret = TG_EXIT_USAGE;
+	} else if (code && code->type == TG_JSON_NUMBER && code->u.s.len == 3 &&
+		   memcmp(code->u.s.p, "500", 3) == 0) {
+		tg_cli_error("the server could not decide");
+		ret = TG_EXIT_INTERNAL;
+	} else {
+		ret = allowed->u.b ? TG_EXIT_OK : TG_EXIT_FAIL;
+	}
+out:
+	tg_buf_release(&in);
+	tg_buf_release(&resp);
+	tg_arena_release(&a);
+	return ret;
+}
+
 int tg_cli_admission_review(const struct tg_cli_cmd *cmd, int argc, char **argv)
 {
 	struct gate_opts o;
@@ -434,9 +538,15 @@ int tg_cli_admission_review(const struct tg_cli_cmd *cmd, int argc, char **argv)
 
 	if (code >= 0)
 		return code;
-	if (o.server)
-		return tg_cli_usage_error(cmd, "admission review has no --server: POST the review to "
-					       "tollgated's /v1/admission");
+	if (o.server) {
+		if (o.root || o.evidence || o.npolicies || o.ndata || o.package || o.mode ||
+		    o.nns_mode || o.nns_policy || o.nbundles || o.json || o.input ||
+		    optind + 1 != argc)
+			return tg_cli_usage_error(cmd, "--server takes --ca-file, --cert, --key and one "
+						       "REVIEW (the server has the evidence, root, "
+						       "policy and modes)");
+		return admission_remote(&o, argv[optind]);
+	}
 	if (!o.root || !o.evidence || optind + 1 != argc)
 		return tg_cli_usage_error(cmd, "--trusted-root, --evidence and one REVIEW are required");
 	if (o.nbundles || o.json || o.input)

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c - `tollgated`: reads the configuration (or makes a throwaway dev
- * deployment), opens the listening socket and runs the process table: the
- * signer process (keys, no network) and the api worker (TLS, HTTP, no
- * long-term key), joined by a socketpair.
+ * deployment), opens the listening socket and runs the process table
+ * (server/proctab.c): signer, store, api workers, JWKS fetcher.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,8 +34,10 @@ static const char usage[] =
 	"The tollgate service: HTTPS (TLS 1.3, mTLS with X509-SVIDs of its trust\n"
 	"domain, or bearer JWT-SVIDs) API under /v1 for attestation, SVIDs,\n"
 	"keyless signing certificates, RFC 3161 timestamps and the transparency\n"
-	"log (docs/api.md). A signer process alone holds the private keys; the\n"
-	"api worker holds only its own short-lived TLS key.\n"
+	"log (docs/api.md), C2SP tlog-tiles reads of the log. A signer process\n"
+	"alone holds the private keys; a store process keeps the database\n"
+	"(STATE/tollgate.db, SQLite) and serves the log's tiles; the api worker\n"
+	"holds only its own short-lived TLS key.\n"
 	"\n"
 	"  --dev DIR           create (or reuse) a throwaway deployment in DIR: a\n"
 	"                      trust domain CA (" DEV_TRUST_DOMAIN ") in DIR/ca, a signer\n"
@@ -52,13 +53,11 @@ static const char usage[] =
 	"SIGTERM or SIGINT stop it.\n";
 
 static volatile int stop_flag;
-static volatile sig_atomic_t got_signal;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
-	got_signal = 1;
 }
 
 static void die(const char *what, const struct tg_diag *d, tg_err r)
@@ -105,6 +104,7 @@ static void dev_setup(const char *dir, struct tg_server_config *c)
 		if (r != TG_OK)
 			die("cannot create the dev signer", &d, r);
 	}
+	tg_server_config_dev_defaults(c); /* DIR/config.json may override them */
 	join(p, sizeof(p), dir, "config.json");
 	if (tg_fs_exists(p)) {
 		r = tg_server_config_load(p, c, &d);
@@ -217,9 +217,8 @@ int main(int argc, char **argv)
 	struct tg_server_config *c = &cfgv;
 	const char *dev = NULL, *cfg = NULL, *listen_arg = NULL;
 	struct sigaction sa;
-	char shown[300], rb;
-	int ch, lfd, sv[2], rp[2], status, code = 0;
-	pid_t signer, api, fetcher = 0;
+	char shown[300];
+	int ch, lfd, code;
 	struct tg_diag d;
 	tg_err r;
 
@@ -263,96 +262,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	lfd = listen_on(c, shown, sizeof(shown));
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 || pipe2(rp, O_CLOEXEC) != 0) {
-		fprintf(stderr, "tollgated: socketpair: %s\n", strerror(errno));
-		return 3;
-	}
-	fflush(NULL);
-	signer = fork();
-	if (signer == 0) {
-		close(lfd);
-		close(sv[1]);
-		close(rp[0]);
-		close(rp[1]);
-		exit(tg_server_signer_main(c, sv[0], &stop_flag));
-	}
-	api = signer > 0 ? fork() : -1;
-	if (api == 0) {
-		close(sv[0]);
-		close(rp[0]);
-		exit(tg_server_api_main(c, lfd, sv[1], rp[1], &stop_flag));
-	}
-	close(sv[0]);
-	close(sv[1]);
-	close(rp[1]);
+	code = tg_server_run(c, lfd, shown, &stop_flag);
 	close(lfd);
-	/* the JWKS fetcher, when an issuer's keys come over HTTPS */
-	for (size_t i = 0; api > 0 && i < c->noidc; i++)
-		if (tg_server_oidc_fetched(&c->oidc[i]))
-			fetcher = 1;
-	if (fetcher) {
-		fetcher = fork();
-		if (fetcher == 0) {
-			close(rp[0]);
-			if (c->sandbox && tg_server_sandbox("fetcher", &d) != TG_OK) {
-				fprintf(stderr, "tollgated: fetcher: %s\n", d.msg);
-				exit(3);
-			}
-			exit(tg_server_fetcher_main(c, &stop_flag));
-		}
-	}
-	if (signer < 0 || api < 0 || fetcher < 0) {
-		fprintf(stderr, "tollgated: fork: %s\n", strerror(errno));
-		code = 3;
-		goto stop;
-	}
-	/* ready once the worker says so; it closes the pipe when it fails */
-	while (read(rp[0], &rb, 1) < 0 && errno == EINTR && !got_signal)
-		;
-	close(rp[0]);
-	if (waitpid(api, &status, WNOHANG) == api) {
-		api = -1;
-		fprintf(stderr, "tollgated: the api worker failed to start\n");
-		code = 3;
-		goto stop;
-	}
-	if (!got_signal) {
-		printf("listening on https://%s\n", shown);
-		fflush(stdout);
-	}
-	/* the process table: when either child ends, the service ends */
-	while (!got_signal) {
-		pid_t p = wait(&status);
-		if (p < 0 && errno == EINTR)
-			continue;
-		if (p == api || p == signer || (p == fetcher && p > 0) || p < 0) {
-			if (p == api)
-				api = -1;
-			if (p == signer)
-				signer = -1;
-			if (p == fetcher)
-				fetcher = 0;
-			fprintf(stderr, "tollgated: a child process ended (status %d); stopping\n",
-				status);
-			code = 3;
-			break;
-		}
-	}
-stop:
-	if (fetcher > 0) {
-		kill(fetcher, SIGTERM);
-		while (waitpid(fetcher, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	if (api > 0) {
-		kill(api, SIGTERM);
-		while (waitpid(api, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	if (signer > 0) {
-		kill(signer, SIGTERM);
-		while (waitpid(signer, &status, 0) < 0 && errno == EINTR)
-			;
-	}
 	return code;
 }

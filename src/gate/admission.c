@@ -206,6 +206,7 @@ void tg_gate_review_release(struct tg_gate_review *r)
 	if (!r)
 		return;
 	free(r->json);
+	free(r->record);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -354,6 +355,55 @@ struct seen {
 	char err[TG_DIAG_MSG_MAX + 64];
 };
 
+/* What was decided on a well-formed request, for the transparency log:
+ * {"allowed","dry_run","images":[{"allow","container","digest"?,"field",
+ * "image"}],"kind","mode","name"?,"namespace"?,"operation","uid"}, RFC 8785
+ * canonical; an image is allowed when pinned and allowed by the gate. */
+static tg_err make_record(struct tg_arena *a, const char *uid, const char *op, const char *ns,
+			  const char *kind, const char *name, enum tg_gate_mode mode,
+			  const struct tg_gate_image *imgs, size_t nimgs, const struct seen *seen,
+			  size_t nseen, struct tg_gate_review *out)
+{
+	struct tg_gate_jb b = {a, TG_OK};
+	struct tg_buf js = TG_BUF_INIT(4 * TG_LIMIT_GATE_REVIEW);
+	const struct tg_json **items = NULL, *doc;
+	size_t i, j;
+	tg_err r;
+
+	if (nimgs) {
+		items = tg_arena_alloc_array(a, nimgs, sizeof(*items));
+		if (!items)
+			return TG_E_TOOBIG;
+	}
+	for (i = 0; i < nimgs; i++) {
+		bool allow = false;
+		for (j = 0; j < nseen && imgs[i].pinned; j++)
+			if (memcmp(seen[j].digest, imgs[i].digest, 32) == 0)
+				allow = seen[j].r == TG_OK && seen[j].dec.allow;
+		items[i] = tg_gate_jb_obj(&b, "allow", tg_json_bool(allow), "container",
+					  tg_gate_jb_str(&b, imgs[i].container), "digest",
+					  imgs[i].pinned ? tg_gate_jb_digest(&b, imgs[i].digest) : NULL,
+					  "field", tg_gate_jb_str(&b, imgs[i].field), "image",
+					  tg_gate_jb_str(&b, imgs[i].image), NULL);
+	}
+	doc = tg_gate_jb_obj(&b, "allowed", tg_json_bool(out->allowed), "dry_run",
+			     tg_json_bool(out->dry_run), "images",
+			     tg_gate_jb_arr(&b, (const struct tg_json *const *)items, nimgs), "kind",
+			     tg_gate_jb_str(&b, kind), "mode", tg_gate_jb_str(&b, tg_gate_mode_name(mode)),
+			     "name", name ? tg_gate_jb_str(&b, name) : NULL, "namespace",
+			     ns ? tg_gate_jb_str(&b, ns) : NULL, "operation", tg_gate_jb_str(&b, op),
+			     "uid", tg_gate_jb_str(&b, uid), NULL);
+	r = b.r;
+	if (r == TG_OK)
+		r = tg_json_canon(&js, doc);
+	if (r == TG_OK) {
+		free(out->record);
+		tg_buf_detach(&js, (uint8_t **)&out->record, &out->record_len);
+	}
+	tg_buf_release(&js);
+	return r;
+}
+
 tg_err tg_gate_admission_review(const struct tg_gate_admission *cfg, const char *review, size_t n,
 				struct tg_time now, struct tg_gate_review *out, struct tg_diag *d)
 {
@@ -430,6 +480,14 @@ tg_err tg_gate_admission_review(const struct tg_gate_admission *cfg, const char 
 	    need_str(req, "namespace", "request", &ns, false, d) != TG_OK ||
 	    need_str(req, "name", "request", &name, false, d) != TG_OK)
 		goto malformed;
+	{
+		const struct tg_json *dr = tg_json_get(req, "dryRun");
+		if (dr && dr->type != TG_JSON_NULL && dr->type != TG_JSON_BOOL) {
+			tg_diag_set(d, "request.dryRun is not a boolean");
+			goto malformed;
+		}
+		out->dry_run = dr && dr->type == TG_JSON_BOOL && dr->u.b;
+	}
 	kindo = tg_json_get(req, "kind");
 	if (!kindo || kindo->type != TG_JSON_OBJECT) {
 		tg_diag_set(d, "request.kind is missing or not an object");
@@ -441,6 +499,8 @@ tg_err tg_gate_admission_review(const struct tg_gate_admission *cfg, const char 
 	out->mode = mode;
 	if (strcmp(op, "DELETE") == 0 || strcmp(op, "CONNECT") == 0) {
 		r = respond(uid, true, 200, "no images to check", NULL, NULL, out);
+		if (r == TG_OK)
+			r = make_record(&a, uid, op, ns, rkind, name, mode, NULL, 0, NULL, 0, out);
 		goto done;
 	}
 	object = tg_json_get(req, "object");
@@ -456,6 +516,8 @@ tg_err tg_gate_admission_review(const struct tg_gate_admission *cfg, const char 
 		char msg[TG_DIAG_MSG_MAX + 32];
 		snprintf(msg, sizeof(msg), "%s: nothing to check", d->msg);
 		r = respond(uid, true, 200, msg, NULL, NULL, out);
+		if (r == TG_OK)
+			r = make_record(&a, uid, op, ns, rkind, name, mode, NULL, 0, NULL, 0, out);
 		goto done;
 	}
 	if (r != TG_OK) {
@@ -562,6 +624,9 @@ tg_err tg_gate_admission_review(const struct tg_gate_admission *cfg, const char 
 			r = respond(uid, allowed, 200, oc.ndenied ? summary : "tollgate: every image is allowed",
 				    warnings, ann, out);
 		}
+		if (r == TG_OK)
+			r = make_record(&a, uid, op, ns, rkind, name, mode, imgs, nimgs, seen, nseen,
+					out);
 		if (r != TG_OK)
 			goto internal;
 	}

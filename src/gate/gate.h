@@ -278,6 +278,11 @@ struct tg_gate_review {
 	size_t nimages, ndenied;
 	char *json;                    /* the AdmissionReview v1 response (always set on return) */
 	size_t json_len;
+	bool dry_run;                  /* request.dryRun was true */
+	/* the decision record (docs/gate.md, "Decision record"; RFC 8785
+	 * canonical JSON) when a well-formed request was decided, else NULL */
+	char *record;
+	size_t record_len;
 };
 void tg_gate_review_release(struct tg_gate_review *r);
 

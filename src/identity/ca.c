@@ -1205,6 +1205,13 @@ tg_err tg_ca_issue_x509(struct tg_ca *ca, const struct tg_spiffe_id *id, const s
 			int64_t ttl, struct tg_time now, struct tg_x509_list *chain,
 			struct tg_diag *d)
 {
+	return tg_ca_issue_x509_dns(ca, id, key, NULL, ttl, now, chain, d);
+}
+
+tg_err tg_ca_issue_x509_dns(struct tg_ca *ca, const struct tg_spiffe_id *id,
+			    const struct tg_key *key, const char *const *dns, int64_t ttl,
+			    struct tg_time now, struct tg_x509_list *chain, struct tg_diag *d)
+{
 	struct tg_buf serial = TG_BUF_INIT(128);
 	struct tg_x509_tmpl t;
 	struct tg_x509 *leaf = NULL;
@@ -1263,6 +1270,7 @@ tg_err tg_ca_issue_x509(struct tg_ca *ca, const struct tg_spiffe_id *id, const s
 	/* X509-SVID 4.4 */
 	t.ext_key_usage = TG_EKU_SERVER_AUTH | TG_EKU_CLIENT_AUTH;
 	t.san_uri = uris;
+	t.san_dns = dns && dns[0] ? dns : NULL; /* X509-SVID 2: other SAN types may follow */
 	r = tg_x509_build(&t, key, s->cert, s->key, &leaf, d);
 	if (r != TG_OK)
 		goto out;

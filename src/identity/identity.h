@@ -193,6 +193,13 @@ tg_err tg_ca_import_bundle(struct tg_ca *ca, const struct tg_bundle *b,
 tg_err tg_ca_issue_x509(struct tg_ca *ca, const struct tg_spiffe_id *id, const struct tg_key *key,
 			int64_t ttl, struct tg_time now, struct tg_x509_list *chain,
 			struct tg_diag *d) TG_MUST_CHECK;
+/* The same with DNS SANs next to the SPIFFE ID (a server SVID that clients
+ * check by host name, e.g. a Kubernetes webhook): dns is a NULL-terminated
+ * list of names the caller has validated (LDH, no wildcards), or NULL. */
+tg_err tg_ca_issue_x509_dns(struct tg_ca *ca, const struct tg_spiffe_id *id,
+			    const struct tg_key *key, const char *const *dns, int64_t ttl,
+			    struct tg_time now, struct tg_x509_list *chain,
+			    struct tg_diag *d) TG_MUST_CHECK;
 
 /* Issues a JWT-SVID: header {alg, kid, typ:"JWT"}, claims {sub, aud (a
  * string when one audience, else an array), exp, iat, jti (random)}; alg

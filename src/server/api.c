@@ -16,10 +16,12 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +52,8 @@ struct conn {
 	char addr[64];
 	char peer_id[TG_SPIFFE_ID_MAX + 1]; /* mTLS SPIFFE ID, "" without */
 	struct tg_buf peer_pem;      /* the client's chain, for the signer */
+	bool adm_peer;               /* the client certificate chains to admission_client_ca */
+	bool adm_name_ok;            /* and names an admission_client_names entry */
 };
 
 /* Routes for metrics; "other" catches the rest. */
@@ -74,10 +78,36 @@ struct rate {
 };
 #define NRATE 1024
 
+/* One worker's counters; the /metrics answer sums every worker's slot. */
+struct metrics {
+	uint64_t count[NROUTES][NCODES];
+	uint64_t hist[NBUCKETS + 1];
+	double lat_sum;
+	uint64_t lat_n;
+	uint64_t x509_issued, jwt_issued, signing_certs, timestamps, conns_dropped;
+	uint64_t conns_open;            /* a gauge */
+};
+
+/* Shared by the api workers (a MAP_SHARED mapping made by the parent):
+ * per-identity rate limits hold across workers, and counters survive a
+ * worker's restart. Updates are plain stores by one writer per metrics
+ * slot; the rate buckets are shared, and two workers updating one bucket
+ * at the same instant may let one extra request through. */
+struct shared {
+	struct rate rates[NRATE];
+	struct metrics m[];
+};
+
+size_t tg_server_api_shm_size(size_t nslots)
+{
+	return sizeof(struct shared) + nslots * sizeof(struct metrics);
+}
+
 struct api {
 	const struct tg_server_config *c;
-	int lfd, sfd;
+	int lfd, sfd, stfd;              /* listener, signer, store */
 	SSL_CTX *ctx;
+	X509_STORE *adm_store;       /* admission_client_ca, or NULL */
 	int64_t svid_renew_at;       /* ms, wall clock */
 	char td[TG_SPIFFE_TD_MAX + 1];
 	char self_id[TG_SPIFFE_ID_MAX + 1];
@@ -89,13 +119,9 @@ struct api {
 	struct tg_gate_ns_rule ns[32];
 	struct conn **conns;
 	size_t nconns;
-	struct rate *rates;
-	/* metrics */
-	uint64_t count[NROUTES][NCODES];
-	uint64_t hist[NBUCKETS + 1];
-	double lat_sum;
-	uint64_t lat_n;
-	uint64_t x509_issued, jwt_issued, signing_certs, timestamps, conns_dropped;
+	struct shared *sh;
+	struct metrics *m;              /* this worker's slot of sh */
+	size_t nslots;
 };
 
 static int64_t mono_ms(void)
@@ -107,12 +133,12 @@ static int64_t mono_ms(void)
 
 /* ---- signer calls ---- */
 
-static tg_err ask(struct api *a, struct tg_smsg *req, struct tg_buf *buf, struct tg_smsg *resp,
-		  struct tg_diag *d)
+static tg_err ask_on(int fd, struct tg_smsg *req, struct tg_buf *buf, struct tg_smsg *resp,
+		     struct tg_diag *d)
 {
-	tg_err r = tg_smsg_send(a->sfd, req);
+	tg_err r = tg_smsg_send(fd, req);
 	if (r == TG_OK)
-		r = tg_smsg_recv(a->sfd, buf, resp, d);
+		r = tg_smsg_recv(fd, buf, resp, d);
 	if (r != TG_OK)
 		return TG_E_IO;
 	if (resp->type != TG_SMSG_RESPONSE) {
@@ -122,6 +148,19 @@ static tg_err ask(struct api *a, struct tg_smsg *req, struct tg_buf *buf, struct
 		return e == TG_OK ? TG_E_INTERNAL : e;
 	}
 	return TG_OK;
+}
+
+static tg_err ask(struct api *a, struct tg_smsg *req, struct tg_buf *buf, struct tg_smsg *resp,
+		  struct tg_diag *d)
+{
+	return ask_on(a->sfd, req, buf, resp, d);
+}
+
+/* The store process: attestations, the log's checkpoint and tiles. */
+static tg_err ask_store(struct api *a, struct tg_smsg *req, struct tg_buf *buf,
+			struct tg_smsg *resp, struct tg_diag *d)
+{
+	return ask_on(a->stfd, req, buf, resp, d);
 }
 
 /* ---- the server's own SVID ---- */
@@ -239,8 +278,8 @@ out:
 
 /* ---- responses ---- */
 
-static void respond(struct api *a, struct conn *cn, int route, int status, const char *ctype,
-		    const uint8_t *body, size_t len)
+static void respond_cc(struct api *a, struct conn *cn, int route, int status, const char *ctype,
+		       const char *cache, const uint8_t *body, size_t len)
 {
 	size_t i;
 	int64_t now = mono_ms();
@@ -249,12 +288,12 @@ static void respond(struct api *a, struct conn *cn, int route, int status, const
 
 	for (i = 0; i < NCODES; i++)
 		if (codes[i] == status)
-			a->count[route][i]++;
+			a->m->count[route][i]++;
 	for (i = 0; i < NBUCKETS && lat > buckets[i]; i++)
 		;
-	a->hist[i]++;
-	a->lat_sum += lat;
-	a->lat_n++;
+	a->m->hist[i]++;
+	a->m->lat_sum += lat;
+	a->m->lat_n++;
 	if (status >= 400 && status != 404 && status != 405 && status != 401 && status != 403 &&
 	    status != 429 && status != 503)
 		cn->close_after = cn->close_after || status == 408 || status == 413 ||
@@ -264,8 +303,8 @@ static void respond(struct api *a, struct conn *cn, int route, int status, const
 	cn->out_off = 0;
 	r = tg_buf_addf(&cn->out,
 			"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-			"Cache-Control: no-store\r\nConnection: %s\r\n\r\n",
-			status, tg_http_reason(status), ctype, len,
+			"Cache-Control: %s\r\nConnection: %s\r\n\r\n",
+			status, tg_http_reason(status), ctype, len, cache,
 			cn->close_after ? "close" : "keep-alive");
 	if (r == TG_OK && len)
 		r = tg_buf_add(&cn->out, body, len);
@@ -274,6 +313,12 @@ static void respond(struct api *a, struct conn *cn, int route, int status, const
 		cn->close_after = true;
 	}
 	cn->st = C_WRITE;
+}
+
+static void respond(struct api *a, struct conn *cn, int route, int status, const char *ctype,
+		    const uint8_t *body, size_t len)
+{
+	respond_cc(a, cn, route, status, ctype, "no-store", body, len);
 }
 
 /* Appends s as a JSON string. */
@@ -370,7 +415,7 @@ static bool rate_ok(struct api *a, const char *key)
 	int64_t now = mono_ms();
 	for (i = 0; key[i]; i++)
 		h = h * 33 + (unsigned char)key[i];
-	e = &a->rates[h % NRATE];
+	e = &a->sh->rates[h % NRATE];
 	if (strcmp(e->key, key) != 0) {
 		/* a colliding identity takes the slot over with a full bucket */
 		size_t kl = strnlen(key, sizeof(e->key) - 1);
@@ -523,7 +568,7 @@ static void r_attest(struct api *a, struct conn *cn, int route)
 			r = tg_buf_adds(&out, ",\"bundle\":");
 		if (r == TG_OK)
 			r = jstr(&out, (const char *)resp.f[2].p, resp.f[2].len);
-		a->x509_issued++;
+		a->m->x509_issued++;
 	}
 	if (r == TG_OK)
 		r = tg_buf_adds(&out, ",\"jwt_svids\":[");
@@ -543,7 +588,7 @@ static void r_attest(struct api *a, struct conn *cn, int route)
 				r = jstr(&out, p, l);
 			if (r == TG_OK)
 				r = tg_buf_addc(&out, '}');
-			a->jwt_issued++;
+			a->m->jwt_issued++;
 			p += l + (nl ? 1 : 0);
 		}
 	}
@@ -640,7 +685,7 @@ static void r_svid_jwt(struct api *a, struct conn *cn, int route)
 	if (r != TG_OK) {
 		respond_err(a, cn, route, r, d.msg);
 	} else {
-		a->jwt_issued++;
+		a->m->jwt_issued++;
 		respond(a, cn, route, 200, "application/json", out.data, out.len);
 	}
 out:
@@ -714,7 +759,7 @@ static void r_signing_cert(struct api *a, struct conn *cn, int route)
 	if (r != TG_OK) {
 		respond_err(a, cn, route, r, d.msg);
 	} else {
-		a->signing_certs++;
+		a->m->signing_certs++;
 		respond(a, cn, route, 201, "application/json", out.data, out.len);
 	}
 out:
@@ -748,7 +793,7 @@ static void r_timestamp(struct api *a, struct conn *cn, int route)
 	if (r != TG_OK) {
 		respond_err(a, cn, route, r, d.msg);
 	} else {
-		a->timestamps++;
+		a->m->timestamps++;
 		respond(a, cn, route, 200, "application/timestamp-reply", resp.f[0].p, resp.f[0].len);
 	}
 	tg_buf_release(&buf);
@@ -894,33 +939,53 @@ static void r_metrics(struct api *a, struct conn *cn, int route)
 	struct tg_smsg resp;
 	struct tg_diag d;
 	uint64_t cum = 0;
-	size_t i, j;
+	struct metrics t;
+	size_t i, j, k;
 	tg_err r;
 
+	/* every worker's slot, summed */
+	a->m->conns_open = a->nconns; /* its own, exact now */
+	memset(&t, 0, sizeof(t));
+	for (k = 0; k < a->nslots; k++) {
+		const struct metrics *w = &a->sh->m[k];
+		for (i = 0; i < NROUTES; i++)
+			for (j = 0; j < NCODES; j++)
+				t.count[i][j] += w->count[i][j];
+		for (i = 0; i <= NBUCKETS; i++)
+			t.hist[i] += w->hist[i];
+		t.lat_sum += w->lat_sum;
+		t.lat_n += w->lat_n;
+		t.x509_issued += w->x509_issued;
+		t.jwt_issued += w->jwt_issued;
+		t.signing_certs += w->signing_certs;
+		t.timestamps += w->timestamps;
+		t.conns_dropped += w->conns_dropped;
+		t.conns_open += w->conns_open;
+	}
 	tg_diag_init(&d);
 	r = tg_buf_adds(&out, "# HELP tollgated_http_requests_total HTTP requests by route and status.\n"
 			      "# TYPE tollgated_http_requests_total counter\n");
 	for (i = 0; r == TG_OK && i < NROUTES; i++)
 		for (j = 0; r == TG_OK && j < NCODES; j++)
-			if (a->count[i][j])
+			if (t.count[i][j])
 				r = tg_buf_addf(&out,
 						"tollgated_http_requests_total{route=\"%s\",code=\"%d\"} %llu\n",
-						routes[i], codes[j], (unsigned long long)a->count[i][j]);
+						routes[i], codes[j], (unsigned long long)t.count[i][j]);
 	if (r == TG_OK)
 		r = tg_buf_adds(&out, "# HELP tollgated_http_request_duration_seconds Request latency.\n"
 				      "# TYPE tollgated_http_request_duration_seconds histogram\n");
 	for (i = 0; r == TG_OK && i < NBUCKETS; i++) {
-		cum += a->hist[i];
+		cum += t.hist[i];
 		r = tg_buf_addf(&out, "tollgated_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
 				buckets[i], (unsigned long long)cum);
 	}
-	cum += a->hist[NBUCKETS];
+	cum += t.hist[NBUCKETS];
 	if (r == TG_OK)
 		r = tg_buf_addf(&out,
 				"tollgated_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
 				"tollgated_http_request_duration_seconds_sum %.6f\n"
 				"tollgated_http_request_duration_seconds_count %llu\n",
-				(unsigned long long)cum, a->lat_sum, (unsigned long long)a->lat_n);
+				(unsigned long long)cum, t.lat_sum, (unsigned long long)t.lat_n);
 	if (r == TG_OK)
 		r = tg_buf_addf(&out,
 				"# HELP tollgated_svids_issued_total SVIDs issued by type.\n"
@@ -938,10 +1003,10 @@ static void r_metrics(struct api *a, struct conn *cn, int route)
 				"tollgated_connections_dropped_total %llu\n"
 				"# HELP tollgated_connections_open Open client connections.\n"
 				"# TYPE tollgated_connections_open gauge\n"
-				"tollgated_connections_open %zu\n",
-				(unsigned long long)a->x509_issued, (unsigned long long)a->jwt_issued,
-				(unsigned long long)a->signing_certs, (unsigned long long)a->timestamps,
-				(unsigned long long)a->conns_dropped, a->nconns);
+				"tollgated_connections_open %llu\n",
+				(unsigned long long)t.x509_issued, (unsigned long long)t.jwt_issued,
+				(unsigned long long)t.signing_certs, (unsigned long long)t.timestamps,
+				(unsigned long long)t.conns_dropped, (unsigned long long)t.conns_open);
 	if (r == TG_OK && log_info(a, &buf, &resp, &d) == TG_OK)
 		r = tg_buf_addf(&out,
 				"# HELP tollgated_log_entries Entries in the transparency log.\n"
@@ -958,7 +1023,7 @@ static void r_metrics(struct api *a, struct conn *cn, int route)
 
 /* ---- attestations and the gate ---- */
 
-/* The stored evidence of one digest: the signer's answer and the pieces
+/* The stored evidence of one digest: the store process's answer and the pieces
  * pointing into it. */
 struct evset {
 	struct evset *next;
@@ -992,7 +1057,7 @@ static tg_err evidence_get(struct api *a, const uint8_t dg[32], struct evset **o
 	req.n = 1;
 	req.f[0].p = dg;
 	req.f[0].len = 32;
-	r = ask(a, &req, &e->buf, &resp, d);
+	r = ask_store(a, &req, &e->buf, &resp, d);
 	if (r == TG_OK && resp.n != 1)
 		r = TG_E_INTERNAL;
 	p = r == TG_OK ? resp.f[0].p : NULL;
@@ -1091,7 +1156,7 @@ static void r_att_post(struct api *a, struct conn *cn, int route)
 	req.f[0].len = len;
 	req.f[1].p = dg[0];
 	req.f[1].len = 32 * nd;
-	r = ask(a, &req, &buf, &resp, &d);
+	r = ask_store(a, &req, &buf, &resp, &d);
 	if (r == TG_OK && resp.n != 2)
 		r = TG_E_INTERNAL;
 	if (r == TG_OK)
@@ -1252,7 +1317,7 @@ struct lookup {
 	struct evset *sets;
 };
 
-/* The admission lookup: the store, through the signer; offline. */
+/* The admission lookup: the store process; offline. */
 static tg_err store_lookup(void *ctx, const uint8_t digest[32], const struct tg_gate_evidence **out,
 			   size_t *n)
 {
@@ -1271,18 +1336,128 @@ static tg_err store_lookup(void *ctx, const uint8_t digest[32], const struct tg_
 	return TG_OK;
 }
 
-/* POST /v1/admission: AdmissionReview v1 in and out. */
+/* o with member key set to val (added, or replacing the old value). */
+static tg_err obj_set(struct tg_arena *ar, const struct tg_json *o, const char *key,
+		      const struct tg_json *val, const struct tg_json **out)
+{
+	struct tg_json_member m[32];
+	size_t i, n = 0;
+	tg_err r;
+	if (o && o->type == TG_JSON_OBJECT) {
+		if (o->u.o.len >= TG_ARRAY_LEN(m))
+			return TG_E_TOOBIG;
+		for (i = 0; i < o->u.o.len; i++)
+			if (!tg_json_str_eq(o->u.o.items[i].key, key))
+				m[n++] = o->u.o.items[i];
+	}
+	r = tg_json_new_string(ar, key, strlen(key), &m[n].key);
+	m[n++].val = val;
+	return r == TG_OK ? tg_json_new_object(ar, m, n, TG_JSON_DUP_REJECT, out) : r;
+}
+
+/*
+ * The AdmissionReview response json (the gate's, canonical) after the
+ * log: with index, its auditAnnotations get log_index and status.message
+ * ends in "(log index N)"; with fail instead, it becomes a refusal with
+ * status.code 500 and that message (a decision that cannot be logged is
+ * not given). Canonical JSON appended to out.
+ */
+static tg_err review_amend(const char *json, size_t n, const char *index, const char *fail,
+			   struct tg_buf *out)
+{
+	struct tg_arena ar;
+	const struct tg_json *doc = NULL, *resp, *st, *msg, *v = NULL, *nv = NULL, *nresp = NULL;
+	tg_err r;
+
+	tg_arena_init(&ar, 16 * (size_t)TG_LIMIT_GATE_REVIEW);
+	r = tg_json_parse(&ar, json, n, NULL, &doc, NULL, NULL);
+	resp = r == TG_OK ? tg_json_get(doc, "response") : NULL;
+	if (r == TG_OK && !resp)
+		r = TG_E_INTERNAL;
+	if (r == TG_OK && fail) {
+		struct tg_json_member m[3];
+		const struct tg_json *code = NULL;
+		r = tg_json_new_string(&ar, "allowed", 7, &m[0].key);
+		m[0].val = tg_json_bool(false);
+		if (r == TG_OK)
+			r = tg_json_new_string(&ar, "uid", 3, &m[1].key);
+		m[1].val = tg_json_get(resp, "uid");
+		if (r == TG_OK && !m[1].val)
+			r = TG_E_INTERNAL;
+		if (r == TG_OK)
+			r = tg_json_new_int(&ar, 500, &code);
+		if (r == TG_OK)
+			r = obj_set(&ar, NULL, "code", code, &st);
+		if (r == TG_OK)
+			r = tg_json_new_string(&ar, fail, strlen(fail), &v);
+		if (r == TG_OK)
+			r = obj_set(&ar, st, "message", v, &st);
+		if (r == TG_OK)
+			r = tg_json_new_string(&ar, "status", 6, &m[2].key);
+		m[2].val = st;
+		if (r == TG_OK)
+			r = tg_json_new_object(&ar, m, 3, TG_JSON_DUP_REJECT, &nresp);
+	} else if (r == TG_OK) {
+		struct tg_buf t = TG_BUF_INIT(8192);
+		st = tg_json_get(resp, "status");
+		msg = tg_json_get(st, "message");
+		if (msg && msg->type == TG_JSON_STRING)
+			r = tg_buf_addf(&t, "%.*s (log index %s)", (int)msg->u.s.len, msg->u.s.p, index);
+		else
+			r = tg_buf_addf(&t, "log index %s", index);
+		if (r == TG_OK)
+			r = tg_json_new_string(&ar, (const char *)t.data, t.len, &v);
+		if (r == TG_OK)
+			r = obj_set(&ar, st, "message", v, &st);
+		if (r == TG_OK)
+			r = obj_set(&ar, resp, "status", st, &nresp);
+		tg_buf_release(&t);
+		if (r == TG_OK)
+			r = tg_json_new_string(&ar, index, strlen(index), &v);
+		if (r == TG_OK)
+			r = obj_set(&ar, tg_json_get(resp, "auditAnnotations"), "log_index", v, &nv);
+		if (r == TG_OK)
+			r = obj_set(&ar, nresp, "auditAnnotations", nv, &nresp);
+	}
+	if (r == TG_OK)
+		r = obj_set(&ar, doc, "response", nresp, &doc);
+	if (r == TG_OK)
+		r = tg_json_canon(out, doc);
+	tg_arena_release(&ar);
+	return r;
+}
+
+/* POST /v1/admission: AdmissionReview v1 in and out. With
+ * admission_client_ca only the API server (its client certificate, and
+ * one of admission_client_names when set) may ask. Every decision on a
+ * well-formed review, except dry runs (sideEffects NoneOnDryRun), is
+ * appended to the log before it is answered; the answer names its index. */
 static void r_admission(struct api *a, struct conn *cn, int route)
 {
 	struct tg_gate_admission cfg;
 	struct tg_gate_review rv;
 	struct lookup l = {a, NULL};
+	struct tg_buf buf = TG_BUF_INIT(TG_SMSG_MAX), out = TG_BUF_INIT(4 * TG_LIMIT_GATE_REVIEW);
+	struct tg_smsg req, resp;
 	struct tg_diag d;
 	tg_err r;
 
 	tg_diag_init(&d);
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&rv, 0, sizeof(rv));
+	memset(&req, 0, sizeof(req));
+	if (a->adm_store && !cn->adm_peer) {
+		respond_error(a, cn, route, 401, "unauthenticated",
+			      "this route needs the Kubernetes API server's client certificate "
+			      "(admission_client_ca)");
+		goto out;
+	}
+	if (a->adm_store && !cn->adm_name_ok) {
+		respond_error(a, cn, route, 403, "denied",
+			      "the client certificate has none of admission_client_names as its "
+			      "subject CN or a DNS SAN");
+		goto out;
+	}
 	cfg.gate = a->gate;
 	cfg.policy = a->policy;
 	cfg.mode = (enum tg_gate_mode)a->c->admission_mode;
@@ -1292,13 +1467,107 @@ static void r_admission(struct api *a, struct conn *cn, int route)
 	cfg.lookup_ctx = &l;
 	r = tg_gate_admission_review(&cfg, (const char *)cn->in.data + cn->req.head_len,
 				     (size_t)cn->req.content_length, tg_time_now(), &rv, &d);
-	if (rv.json)
-		respond(a, cn, route, r == TG_E_PARSE || r == TG_E_TOOBIG ? 400 : 200,
-			"application/json", (const uint8_t *)rv.json, rv.json_len);
-	else
+	if (!rv.json) {
 		respond_err(a, cn, route, r == TG_OK ? TG_E_INTERNAL : r, d.msg);
+		goto out;
+	}
+	if (r == TG_OK && rv.record && !rv.dry_run) {
+		char idx[24];
+		req.type = TG_SMSG_LOG_ADMISSION;
+		req.n = 1;
+		req.f[0].p = (const uint8_t *)rv.record;
+		req.f[0].len = rv.record_len;
+		r = ask(a, &req, &buf, &resp, &d);
+		if (r == TG_OK && (resp.n != 2 || resp.f[0].len == 0 || resp.f[0].len >= sizeof(idx)))
+			r = TG_E_INTERNAL;
+		if (r == TG_OK) {
+			memcpy(idx, resp.f[0].p, resp.f[0].len);
+			idx[resp.f[0].len] = '\0';
+			r = review_amend(rv.json, rv.json_len, idx, NULL, &out);
+		} else {
+			char msg[TG_DIAG_MSG_MAX + 64];
+			snprintf(msg, sizeof(msg), "tollgate could not log the decision: %s",
+				 d.msg[0] ? d.msg : tg_strerror(r));
+			tg_buf_reset(&out);
+			r = review_amend(rv.json, rv.json_len, NULL, msg, &out);
+		}
+		if (r != TG_OK)
+			respond_err(a, cn, route, TG_E_INTERNAL, "cannot answer the review");
+		else
+			respond(a, cn, route, 200, "application/json", out.data, out.len);
+		goto out;
+	}
+	respond(a, cn, route, r == TG_E_PARSE || r == TG_E_TOOBIG ? 400 : 200, "application/json",
+		(const uint8_t *)rv.json, rv.json_len);
+out:
+	tg_buf_release(&buf);
+	tg_buf_release(&out);
 	tg_gate_review_release(&rv);
 	evset_free(l.sets);
+}
+
+/* ---- the log's read API (c2sp.org/tlog-tiles), from the store ---- */
+
+static tg_err store_checkpoint(struct api *a, struct tg_buf *buf, struct tg_smsg *resp,
+			       struct tg_diag *d)
+{
+	struct tg_smsg req;
+	tg_err r;
+	memset(&req, 0, sizeof(req));
+	req.type = TG_SMSG_CHECKPOINT;
+	r = ask_store(a, &req, buf, resp, d);
+	return r == TG_OK && resp->n != 2 ? TG_E_INTERNAL : r;
+}
+
+/* GET /v1/log/tile/<L>/<N>[.p/<W>] and /v1/log/tile/entries/<N>[.p/<W>]:
+ * full tiles never change (cached for a year), partial ones briefly. */
+static void r_tile(struct api *a, struct conn *cn, int route)
+{
+	const char *p = cn->req.path;
+	struct tg_buf buf = TG_BUF_INIT(TG_SMSG_MAX);
+	struct tg_server_tile t;
+	struct tg_smsg req, resp;
+	struct tg_diag d;
+	uint8_t lv, ix[8], wd[2];
+	char msg[TG_DIAG_MSG_MAX + 32];
+	int i;
+	tg_err r;
+
+	tg_diag_init(&d);
+	p = strncmp(p, "/v1/log/tile/", 13) == 0 ? p + 13 : "";
+	r = tg_server_tile_path_parse(p, strlen(p), &t, &d);
+	if (r != TG_OK) {
+		snprintf(msg, sizeof(msg), "malformed tile path: %s", d.msg);
+		respond_error(a, cn, route, 400, "invalid_request", msg);
+		return;
+	}
+	lv = t.level < 0 ? 255 : (uint8_t)t.level;
+	for (i = 0; i < 8; i++)
+		ix[i] = (uint8_t)(t.index >> (56 - 8 * i));
+	wd[0] = (uint8_t)(t.width >> 8);
+	wd[1] = (uint8_t)t.width;
+	memset(&req, 0, sizeof(req));
+	req.type = TG_SMSG_TILE;
+	req.n = 3;
+	req.f[0].p = &lv;
+	req.f[0].len = 1;
+	req.f[1].p = ix;
+	req.f[1].len = 8;
+	req.f[2].p = wd;
+	req.f[2].len = 2;
+	r = ask_store(a, &req, &buf, &resp, &d);
+	if (r == TG_OK && resp.n != 1)
+		r = TG_E_INTERNAL;
+	if (r == TG_E_NOTFOUND)
+		respond_error(a, cn, route, 404, "not_found", d.msg);
+	else if (r != TG_OK)
+		respond_err(a, cn, route, r == TG_E_IO ? r : TG_E_INTERNAL, d.msg);
+	else
+		respond_cc(a, cn, route, 200, "application/octet-stream",
+			   t.width == 256 /* full */ ? "public, max-age=31536000, immutable"
+							 : "public, max-age=10",
+			   resp.f[0].p, resp.f[0].len);
+	tg_buf_release(&buf);
 }
 
 static void route(struct api *a, struct conn *cn)
@@ -1342,11 +1611,13 @@ static void route(struct api *a, struct conn *cn)
 		struct tg_smsg resp;
 		struct tg_diag d;
 		tg_diag_init(&d);
-		if (log_info(a, &buf, &resp, &d) == TG_OK)
+		if (log_info(a, &buf, &resp, &d) == TG_OK &&
+		    store_checkpoint(a, &buf, &resp, &d) == TG_OK)
 			respond(a, cn, ri, 200, "application/json",
 				(const uint8_t *)"{\"status\":\"ready\"}\n", 19);
 		else
-			respond_error(a, cn, ri, 503, "not_ready", "the signer does not answer");
+			respond_error(a, cn, ri, 503, "not_ready",
+				      "the signer or the store does not answer");
 		tg_buf_release(&buf);
 		return;
 	}
@@ -1361,17 +1632,14 @@ static void route(struct api *a, struct conn *cn)
 		struct tg_smsg resp;
 		struct tg_diag d;
 		tg_diag_init(&d);
-		if (log_info(a, &buf, &resp, &d) == TG_OK)
+		if (store_checkpoint(a, &buf, &resp, &d) == TG_OK)
 			respond(a, cn, ri, 200, "text/plain; charset=utf-8", resp.f[0].p, resp.f[0].len);
 		else
 			respond_error(a, cn, ri, 503, "unavailable", "the log does not answer");
 		tg_buf_release(&buf);
 		return;
 	}
-	case 9:
-		respond_error(a, cn, ri, 501, "not_implemented",
-			      "tile reads are not served by this release; use GET /v1/log/checkpoint");
-		return;
+	case 9: r_tile(a, cn, ri); return;
 	case 10:
 		respond(a, cn, ri, 200, "application/json", a->trust_root.data, a->trust_root.len);
 		return;
@@ -1405,9 +1673,123 @@ static void conn_free(struct conn *cn)
 	free(cn);
 }
 
+/* ---- the API server's client certificate (/v1/admission) ---- */
+
+/* Whether leaf chains, through the peer's untrusted chain, to the
+ * admission client CA alone, for TLS client use (RFC 5280 path
+ * validation by OpenSSL, clientAuth when the leaf has an EKU). */
+static bool adm_verify(X509_STORE *st, X509 *leaf, STACK_OF(X509) *chain)
+{
+	X509_STORE_CTX *x = X509_STORE_CTX_new();
+	bool ok = x && leaf && X509_STORE_CTX_init(x, st, leaf, chain) == 1 &&
+		  X509_STORE_CTX_set_purpose(x, X509_PURPOSE_SSL_CLIENT) == 1 &&
+		  X509_verify_cert(x) == 1;
+	X509_STORE_CTX_free(x);
+	ERR_clear_error();
+	return ok;
+}
+
+/* The handshake accepts a client certificate that chains to the trust
+ * domain (an X509-SVID, checked by check_peer next) or, when configured,
+ * to the admission client CA; nothing else. */
+static int verify_cb(X509_STORE_CTX *x, void *arg)
+{
+	struct api *a = arg;
+	if (X509_verify_cert(x) == 1)
+		return 1;
+	if (a->adm_store &&
+	    adm_verify(a->adm_store, X509_STORE_CTX_get0_cert(x), X509_STORE_CTX_get0_untrusted(x))) {
+		X509_STORE_CTX_set_error(x, X509_V_OK);
+		return 1;
+	}
+	return 0;
+}
+
+static bool name_in(const struct tg_server_config *c, const unsigned char *p, int n, bool dns)
+{
+	size_t i;
+	for (i = 0; n > 0 && i < c->nadmission_client_names; i++) {
+		const char *want = c->admission_client_names[i];
+		if (strlen(want) == (size_t)n &&
+		    (dns ? strncasecmp(want, (const char *)p, (size_t)n) == 0
+			 : memcmp(want, p, (size_t)n) == 0))
+			return true;
+	}
+	return false;
+}
+
+/* The leaf's subject CN or one of its DNS SANs is an allowed name (any,
+ * when admission_client_names is empty). */
+static bool adm_names(const struct tg_server_config *c, X509 *leaf)
+{
+	const X509_NAME *sn = X509_get_subject_name(leaf);
+	GENERAL_NAMES *gn;
+	bool ok = false;
+	int i = -1;
+	if (c->nadmission_client_names == 0)
+		return true;
+	while (!ok && (i = X509_NAME_get_index_by_NID(sn, NID_commonName, i)) >= 0) {
+		const ASN1_STRING *v = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(sn, i));
+		ok = name_in(c, ASN1_STRING_get0_data(v), ASN1_STRING_length(v), false);
+	}
+	gn = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+	for (i = 0; !ok && gn && i < sk_GENERAL_NAME_num(gn); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gn, i);
+		if (g->type == GEN_DNS)
+			ok = name_in(c, ASN1_STRING_get0_data(g->d.dNSName),
+				     ASN1_STRING_length(g->d.dNSName), true);
+	}
+	GENERAL_NAMES_free(gn);
+	ERR_clear_error();
+	return ok;
+}
+
+/* admission_client_ca: PEM CA certificates, read before the sandbox. */
+static tg_err load_adm_ca(struct api *a, struct tg_diag *d)
+{
+	struct tg_buf pem = TG_BUF_INIT(TG_LIMIT_PEM_FILE);
+	const char *path = a->c->admission_client_ca;
+	BIO *bio = NULL;
+	X509 *x;
+	size_t n = 0;
+	tg_err r = tg_fs_read(path, &pem, d);
+
+	if (r != TG_OK)
+		goto out;
+	a->adm_store = X509_STORE_new();
+	bio = BIO_new_mem_buf(pem.data, (int)pem.len);
+	if (!a->adm_store || !bio) {
+		r = TG_E_CRYPTO;
+		goto out;
+	}
+	X509_STORE_set_depth(a->adm_store, TG_LIMIT_CHAIN);
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (X509_check_ca(x) < 1 || X509_STORE_add_cert(a->adm_store, x) != 1) {
+			X509_free(x);
+			tg_diag_set(d, "certificate %zu of 'admission_client_ca' '%s' is not a CA "
+				       "certificate", n + 1, path);
+			r = TG_E_KEY;
+			goto out;
+		}
+		X509_free(x);
+		n++;
+	}
+	if (n == 0) {
+		tg_diag_set(d, "'admission_client_ca' '%s' holds no PEM certificate", path);
+		r = TG_E_PARSE;
+	}
+out:
+	ERR_clear_error();
+	BIO_free(bio);
+	tg_buf_release(&pem);
+	return r;
+}
+
 /* After the handshake: the client's X509-SVID (if it sent one; OpenSSL
  * has already chained it to the trust domain's roots) must also meet the
- * SPIFFE leaf rules. */
+ * SPIFFE leaf rules. A certificate of the admission client CA is no SPIFFE
+ * identity: it only marks the connection as the API server's, for
+ * /v1/admission (peer_id stays empty, so other routes see no identity). */
 static bool check_peer(struct api *a, struct conn *cn)
 {
 	X509 *leaf = SSL_get0_peer_certificate(cn->ssl);
@@ -1460,6 +1842,12 @@ static bool check_peer(struct api *a, struct conn *cn)
 		memcpy(cn->peer_id, id.uri, strlen(id.uri) + 1);
 		ok = true;
 	}
+	if (!ok && a->adm_store && adm_verify(a->adm_store, leaf, chain)) {
+		cn->adm_peer = true;
+		cn->adm_name_ok = adm_names(a->c, leaf);
+		tg_buf_reset(&cn->peer_pem);
+		ok = true;
+	}
 	tg_x509_free(l);
 	while (ni)
 		tg_x509_free(inter[--ni]);
@@ -1474,6 +1862,10 @@ static bool drive(struct api *a, struct conn *cn)
 	tg_err r;
 
 	for (;;) {
+		/* SSL_get_error() reads the thread's error queue: an error that a
+		 * route (PEM, X.509, a verification) left there would turn the next
+		 * WANT_READ of a keep-alive connection into a fatal error */
+		ERR_clear_error();
 		switch (cn->st) {
 		case C_HANDSHAKE:
 			n = SSL_accept(cn->ssl);
@@ -1606,7 +1998,9 @@ static bool drive(struct api *a, struct conn *cn)
 	}
 }
 
-static void accept_one(struct api *a)
+/* Accepts one connection; false when none is waiting (or another worker
+ * took it). */
+static bool accept_one(struct api *a)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
@@ -1614,11 +2008,11 @@ static void accept_one(struct api *a)
 	struct conn *cn;
 
 	if (fd < 0)
-		return;
+		return false;
 	if (a->nconns >= a->c->max_conns) {
-		a->conns_dropped++;
+		a->m->conns_dropped++;
 		close(fd);
-		return;
+		return true;
 	}
 	cn = tg_xcalloc(1, sizeof(*cn));
 	cn->fd = fd;
@@ -1633,7 +2027,7 @@ static void accept_one(struct api *a)
 	cn->ssl = SSL_new(a->ctx);
 	if (!cn->ssl || SSL_set_fd(cn->ssl, fd) != 1) {
 		conn_free(cn);
-		return;
+		return true;
 	}
 	cn->st = C_HANDSHAKE;
 	cn->started = mono_ms();
@@ -1644,6 +2038,7 @@ static void accept_one(struct api *a)
 		a->conns[--a->nconns] = NULL;
 		conn_free(cn);
 	}
+	return true;
 }
 
 static tg_err setup_ctx(struct api *a, struct tg_diag *d)
@@ -1654,9 +2049,25 @@ static tg_err setup_ctx(struct api *a, struct tg_diag *d)
 		tg_diag_set(d, "cannot set up TLS 1.3");
 		return TG_E_CRYPTO;
 	}
+	/* an unauthenticated webhook answers anyone who can reach it, and
+	 * each review it answers is a durable log append */
+	if (!a->c->admission_client_ca[0] && !a->c->admission_unauthenticated &&
+	    !tg_server_host_is_loopback(a->c->listen_host)) {
+		tg_diag_set(d, "/v1/admission would be open to anyone who reaches '%s': set "
+			       "'admission_client_ca' (the API server's client CA) or "
+			       "'admission_allow_unauthenticated': true (docs/config.md)",
+			    a->c->listen_host);
+		return TG_E_INVAL;
+	}
+	if (a->c->admission_client_ca[0]) {
+		tg_err r = load_adm_ca(a, d);
+		if (r != TG_OK)
+			return r;
+	}
 	/* client certificates are optional; when sent they must chain to the
-	 * trust domain (else the handshake fails) */
+	 * trust domain or the admission client CA (else the handshake fails) */
 	SSL_CTX_set_verify(a->ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_cert_verify_callback(a->ctx, verify_cb, a);
 	SSL_CTX_set_verify_depth(a->ctx, TG_LIMIT_CHAIN);
 	SSL_CTX_set_session_cache_mode(a->ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(a->ctx, 0);
@@ -1700,9 +2111,10 @@ static tg_err gate_setup(struct api *a, struct tg_diag *d)
 	return r;
 }
 
-int tg_server_api_main(const struct tg_server_config *c, int lfd, int sfd, int ready_fd,
+int tg_server_api_main(const struct tg_server_config *c, const struct tg_server_worker *w,
 		       volatile int *stop)
 {
+	int lfd = w->lfd, ready_fd = w->ready_fd;
 	struct api *a = tg_xcalloc(1, sizeof(*a));
 	struct pollfd *pf = NULL;
 	struct tg_diag d;
@@ -1714,8 +2126,12 @@ int tg_server_api_main(const struct tg_server_config *c, int lfd, int sfd, int r
 	tg_diag_init(&d);
 	a->c = c;
 	a->lfd = lfd;
-	a->sfd = sfd;
-	a->rates = tg_xcalloc(NRATE, sizeof(*a->rates));
+	a->sfd = w->sfd;
+	a->stfd = w->stfd;
+	a->sh = w->shm;
+	a->nslots = w->nslots;
+	a->m = &a->sh->m[w->slot];
+	a->m->conns_open = 0; /* a restarted worker starts with none */
 	tg_buf_init(&a->bundle_json, 1 << 20);
 	tg_buf_init(&a->trust_root, TG_LIMIT_JSON_VERIFY_DOC);
 	/* public files, read before the sandbox forbids opening any */
@@ -1769,6 +2185,7 @@ int tg_server_api_main(const struct tg_server_config *c, int lfd, int sfd, int r
 		size_t np = 0;
 		int k;
 
+		a->m->conns_open = a->nconns;
 		if ((int64_t)time(NULL) * 1000 >= a->svid_renew_at) {
 			tg_diag_init(&d);
 			if (renew_svid(a, &d) != TG_OK || load_bundle(a, &d) != TG_OK)
@@ -1804,7 +2221,7 @@ int tg_server_api_main(const struct tg_server_config *c, int lfd, int sfd, int r
 						      "the request did not arrive in time");
 					(void)drive(a, cn);
 				}
-				a->conns_dropped++;
+				a->m->conns_dropped++;
 				keep = false;
 			}
 			if (!keep) {
@@ -1815,8 +2232,10 @@ int tg_server_api_main(const struct tg_server_config *c, int lfd, int sfd, int r
 			}
 			i++;
 		}
-		if (pf[0].revents & POLLIN)
-			accept_one(a);
+		/* every waiting connection, up to a handful per turn: a client
+		 * opening several at once is not served one per poll round */
+		for (k = 0; (pf[0].revents & POLLIN) && k < 16 && accept_one(a); k++)
+			;
 	}
 	code = 0;
 out:
@@ -1824,8 +2243,8 @@ out:
 		conn_free(a->conns[i]);
 	free(a->conns);
 	free(pf);
-	free(a->rates);
 	SSL_CTX_free(a->ctx);
+	X509_STORE_free(a->adm_store);
 	tg_bundle_set_release(&a->bundles);
 	tg_buf_release(&a->bundle_json);
 	tg_buf_release(&a->trust_root);

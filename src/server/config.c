@@ -6,6 +6,8 @@
  */
 #include "server/server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "core/arena.h"
@@ -27,6 +29,7 @@ void tg_server_config_defaults(struct tg_server_config *c)
 	c->jwks_refresh = 300;
 	c->jwks_max_stale = 86400;
 	c->max_conns = 256;
+	c->api_workers = 2;
 	c->server_svid_ttl = 3600;
 	c->sandbox = true;
 }
@@ -212,6 +215,140 @@ static tg_err admission_ns(const struct tg_json *v, struct tg_server_config *c, 
 	return TG_OK;
 }
 
+void tg_server_config_dev_defaults(struct tg_server_config *c)
+{
+	memcpy(c->server_dns[0], "localhost", 10);
+	c->nserver_dns = 1;
+}
+
+bool tg_server_host_is_loopback(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (strcmp(host, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/*
+ * A DNS name for a certificate (RFC 1123 2.1, RFC 5280 4.2.1.6): labels of
+ * lower-case letters, digits and inner hyphens, 1..63 bytes each, at most
+ * 253 bytes in all, no trailing dot, and a last label that is not all
+ * digits (an IP address is no DNS name). No wildcards: a webhook is
+ * called by one exact Service name, and a wildcard would let this key
+ * answer for every name of the zone.
+ */
+static bool dns_name_ok(const char *s, size_t n, const char **why)
+{
+	size_t i, label = 0;
+	bool digits = true;
+	*why = NULL;
+	if (n == 0 || n > 253) {
+		*why = "is empty or longer than 253 bytes";
+		return false;
+	}
+	for (i = 0; i <= n; i++) {
+		char ch = i < n ? s[i] : '.';
+		if (ch == '.') {
+			if (label == 0 || label > 63) {
+				*why = "has an empty label or one longer than 63 bytes";
+				return false;
+			}
+			if (s[i - 1] == '-') {
+				*why = "has a label that ends in '-'";
+				return false;
+			}
+			label = 0;
+			if (i < n)
+				digits = true;
+			continue;
+		}
+		if (ch == '*') {
+			*why = "is a wildcard (name each host)";
+			return false;
+		}
+		if (ch >= 'A' && ch <= 'Z') {
+			*why = "has upper-case letters (write it in lower case)";
+			return false;
+		}
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-')) {
+			*why = "has a character other than a-z, 0-9, '-' and '.'";
+			return false;
+		}
+		if (ch == '-' && label == 0) {
+			*why = "has a label that starts with '-'";
+			return false;
+		}
+		if (ch < '0' || ch > '9')
+			digits = false;
+		label++;
+	}
+	if (digits) {
+		*why = "ends in an all-digit label (an IP address is not a DNS name)";
+		return false;
+	}
+	return true;
+}
+
+/* "server_dns_names": an array of at most 8 DNS names */
+static tg_err dns_names(const struct tg_json *v, struct tg_server_config *c, struct tg_diag *d)
+{
+	size_t i, j;
+	if (v->type != TG_JSON_ARRAY || v->u.a.len > TG_ARRAY_LEN(c->server_dns)) {
+		tg_diag_set(d, "'server_dns_names' must be an array of at most %zu DNS names",
+			    TG_ARRAY_LEN(c->server_dns));
+		return TG_E_TYPE;
+	}
+	for (i = 0; i < v->u.a.len; i++) {
+		const struct tg_json *s = v->u.a.items[i];
+		const char *why = "is not a string";
+		if (s->type != TG_JSON_STRING || !dns_name_ok(s->u.s.p, s->u.s.len, &why)) {
+			tg_diag_set(d, "'server_dns_names[%zu]' %s", i, why);
+			return TG_E_INVAL;
+		}
+		memcpy(c->server_dns[i], s->u.s.p, s->u.s.len);
+		c->server_dns[i][s->u.s.len] = '\0';
+		for (j = 0; j < i; j++)
+			if (strcmp(c->server_dns[j], c->server_dns[i]) == 0) {
+				tg_diag_set(d, "'server_dns_names' repeats '%s'", c->server_dns[i]);
+				return TG_E_INVAL;
+			}
+	}
+	c->nserver_dns = v->u.a.len;
+	return TG_OK;
+}
+
+/* "admission_client_names": subject CNs or DNS SANs, printable ASCII */
+static tg_err client_names(const struct tg_json *v, struct tg_server_config *c, struct tg_diag *d)
+{
+	size_t i, k;
+	if (v->type != TG_JSON_ARRAY || v->u.a.len == 0 ||
+	    v->u.a.len > TG_ARRAY_LEN(c->admission_client_names)) {
+		tg_diag_set(d, "'admission_client_names' must be an array of 1 to %zu names",
+			    TG_ARRAY_LEN(c->admission_client_names));
+		return TG_E_TYPE;
+	}
+	for (i = 0; i < v->u.a.len; i++) {
+		const struct tg_json *s = v->u.a.items[i];
+		bool ok = s->type == TG_JSON_STRING && s->u.s.len > 0 &&
+			  s->u.s.len < sizeof(c->admission_client_names[0]);
+		for (k = 0; ok && k < s->u.s.len; k++)
+			ok = s->u.s.p[k] > 0x20 && s->u.s.p[k] < 0x7f;
+		if (!ok) {
+			tg_diag_set(d, "'admission_client_names[%zu]' must be 1..%zu printable ASCII "
+				       "characters without spaces", i,
+				    sizeof(c->admission_client_names[0]) - 1);
+			return TG_E_INVAL;
+		}
+		memcpy(c->admission_client_names[i], s->u.s.p, s->u.s.len);
+		c->admission_client_names[i][s->u.s.len] = '\0';
+	}
+	c->nadmission_client_names = v->u.a.len;
+	return TG_OK;
+}
+
 tg_err tg_server_config_load(const char *path, struct tg_server_config *c, struct tg_diag *d)
 {
 	struct tg_buf text = TG_BUF_INIT(1024 * 1024);
@@ -260,6 +397,9 @@ tg_err tg_server_config_load(const char *path, struct tg_server_config *c, struc
 			r = num(val, "jwks_refresh", 1, 86400, &c->jwks_refresh, d);
 		} else if (tg_json_str_eq(key, "jwks_max_stale")) {
 			r = num(val, "jwks_max_stale", 60, 30 * 86400, &c->jwks_max_stale, d);
+		} else if (tg_json_str_eq(key, "api_workers")) {
+			r = num(val, "api_workers", 1, TG_API_WORKERS_MAX, &v, d);
+			c->api_workers = (unsigned)v;
 		} else if (tg_json_str_eq(key, "max_connections")) {
 			r = num(val, "max_connections", 1, 4096, &v, d);
 			c->max_conns = (unsigned)v;
@@ -274,6 +414,20 @@ tg_err tg_server_config_load(const char *path, struct tg_server_config *c, struc
 			r = mode(val, "admission_mode", &c->admission_mode, d);
 		} else if (tg_json_str_eq(key, "admission_namespaces")) {
 			r = admission_ns(val, c, d);
+		} else if (tg_json_str_eq(key, "server_dns_names")) {
+			r = dns_names(val, c, d);
+		} else if (tg_json_str_eq(key, "admission_client_ca")) {
+			r = str(val, "admission_client_ca", c->admission_client_ca,
+				sizeof(c->admission_client_ca), d);
+		} else if (tg_json_str_eq(key, "admission_client_names")) {
+			r = client_names(val, c, d);
+		} else if (tg_json_str_eq(key, "admission_allow_unauthenticated")) {
+			if (val->type != TG_JSON_BOOL) {
+				tg_diag_set(d, "'admission_allow_unauthenticated' must be true or false");
+				r = TG_E_TYPE;
+			} else {
+				c->admission_unauthenticated = val->u.b;
+			}
 		} else if (tg_json_str_eq(key, "sandbox")) {
 			if (val->type != TG_JSON_BOOL) {
 				tg_diag_set(d, "'sandbox' must be true or false");
@@ -285,6 +439,14 @@ tg_err tg_server_config_load(const char *path, struct tg_server_config *c, struc
 			tg_diag_set(d, "unknown key '%.*s'", (int)key->u.s.len, key->u.s.p);
 			r = TG_E_INVAL;
 		}
+	}
+	if (r == TG_OK && c->nadmission_client_names && !c->admission_client_ca[0]) {
+		tg_diag_set(d, "'admission_client_names' needs 'admission_client_ca'");
+		r = TG_E_INVAL;
+	}
+	if (r == TG_OK && c->admission_client_ca[0] && c->admission_unauthenticated) {
+		tg_diag_set(d, "'admission_allow_unauthenticated' contradicts 'admission_client_ca'");
+		r = TG_E_INVAL;
 	}
 	if (r == TG_OK && (!c->ca_dir[0] || !c->signer_dir[0] || !c->state_dir[0])) {
 		tg_diag_set(d, "'ca_dir', 'signer_dir' and 'state_dir' are required");

@@ -46,7 +46,16 @@ static const char *const signer[] = {
 	"rename", "renameat", "renameat2", "unlink", "unlinkat", "mkdir", "mkdirat",
 	"getdents64", "statx", "fstatfs", "syncfs", "access", "faccessat", "faccessat2",
 	"readlink", "getcwd", "umask", "fchmod", "fchown", "stat", "lstat", "sendto",
-	"recvfrom", "fallocate",
+	"recvfrom", "fallocate", "recvmsg", /* the workers' sockets, from the parent */
+};
+
+/* The store: its database (SQLite, WAL: the -wal and -shm files, locks,
+ * checkpoints) and reading the log's tiles; no rename, no directories, no
+ * network. */
+static const char *const store[] = {
+	"openat", "pread64", "pwrite64", "fsync", "fdatasync", "ftruncate", "unlink", "unlinkat",
+	"statx", "fstatfs", "access", "faccessat", "faccessat2", "readlink", "getcwd", "fchmod",
+	"fchown", "stat", "lstat", "fallocate", "recvmsg", "sendto", "recvfrom",
 };
 
 /* The JWKS fetcher: DNS and outbound HTTPS, the CA files, and atomic
@@ -95,6 +104,7 @@ tg_err tg_server_sandbox(const char *role, struct tg_diag *d)
 	(void)api;
 	(void)signer;
 	(void)fetcher;
+	(void)store;
 	return TG_OK;
 #else
 	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
@@ -114,6 +124,8 @@ tg_err tg_server_sandbox(const char *role, struct tg_diag *d)
 		r = allow(ctx, signer, TG_ARRAY_LEN(signer), d);
 	} else if (r == TG_OK && strcmp(role, "fetcher") == 0) {
 		r = allow(ctx, fetcher, TG_ARRAY_LEN(fetcher), d);
+	} else if (r == TG_OK && strcmp(role, "store") == 0) {
+		r = allow(ctx, store, TG_ARRAY_LEN(store), d);
 	} else if (r == TG_OK) {
 		tg_diag_set(d, "unknown sandbox role '%s'", role);
 		r = TG_E_INVAL;

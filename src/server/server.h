@@ -77,6 +77,12 @@ enum tg_smsg_type {
 				  * big-endian length and the bytes, in name order */
 	TG_SMSG_LOG_DECISION = 11, /* canonical gate decision JSON -> log index (decimal),
 				  * tlog entry JSON (bundle form) */
+	TG_SMSG_LOG_ADMISSION = 20, /* canonical admission decision record (docs/gate.md) ->
+				  * log index (decimal), the entry (canonical JSON) */
+	/* 12-19: the store process (ATT_STORE and ATT_GET go to it too) */
+	TG_SMSG_TILE = 12,       /* level (1 byte; 255: entry bundle), index (u64 BE), width
+				  * (u16 BE, 1..256) -> the tile's bytes as tlog-tiles serves them */
+	TG_SMSG_CHECKPOINT = 13, /* -> the log's published signed checkpoint, size (decimal) */
 };
 #define TG_ATT_BUNDLE_MAX (40 * 1024) /* bytes of one stored attestation bundle */
 #define TG_ATT_PER_DIGEST 24          /* bundles for one digest (all fit one 1 MiB answer) */
@@ -140,7 +146,8 @@ struct tg_server_config {
 	int body_timeout_ms;            /* default 30000 */
 	int idle_timeout_ms;            /* keep-alive idle; default 60000 */
 	unsigned rate_per_min;          /* requests per identity (or address) per minute; 600 */
-	unsigned max_conns;             /* default 256 */
+	unsigned max_conns;             /* per api worker; default 256 */
+	unsigned api_workers;           /* api worker processes, 1..TG_API_WORKERS_MAX; default 2 */
 	int64_t server_svid_ttl;        /* seconds; default 3600 */
 	bool sandbox;                   /* seccomp allow-lists (default true) */
 	/* the deployment gate (docs/config.md) */
@@ -153,9 +160,21 @@ struct tg_server_config {
 		int mode;
 	} admission_ns[32];             /* per-namespace modes */
 	size_t nadmission_ns;
+	/* the Kubernetes webhook (docs/kubernetes.md) */
+	char server_dns[8][254];        /* DNS SANs of the server's SVID (LDH names) */
+	size_t nserver_dns;
+	char admission_client_ca[1024]; /* PEM roots of the API server's client certificate, or "" */
+	char admission_client_names[16][256]; /* its allowed subject CN / DNS SANs (none: any) */
+	size_t nadmission_client_names;
+	bool admission_unauthenticated; /* an open /v1/admission off loopback is allowed */
 };
 
 void tg_server_config_defaults(struct tg_server_config *c);
+/* The defaults of `tollgated --dev`: server_dns_names ["localhost"]. */
+void tg_server_config_dev_defaults(struct tg_server_config *c);
+/* Whether host (a listen address) is a loopback one: 127.0.0.0/8, ::1,
+ * localhost. */
+bool tg_server_host_is_loopback(const char *host);
 /* Reads the JSON config file at path (docs/config.md): unknown keys,
  * wrong types and out-of-range values are errors naming the key. */
 tg_err tg_server_config_load(const char *path, struct tg_server_config *c,
@@ -165,18 +184,79 @@ tg_err tg_server_config_load(const char *path, struct tg_server_config *c,
 /* Processes                                                           */
 /* ------------------------------------------------------------------ */
 
-/* The signer process: serves typed requests on fd until it closes or
- * *stop is set. Opens the CA and signer keys itself. Returns the exit
- * status for the process. */
-int tg_server_signer_main(const struct tg_server_config *c, int fd, volatile int *stop);
+/* The signer process: serves typed requests from the api workers, whose
+ * sockets arrive on ctl (tg_server_serve), until ctl closes or *stop is
+ * set. Opens the CA and signer keys itself. Returns the exit status. */
+int tg_server_signer_main(const struct tg_server_config *c, int ctl, volatile int *stop);
 
-/* The api worker: accepts on lfd, serves HTTPS, asks the signer on sfd.
- * Holds no long-term private key. Writes one byte to ready_fd (then
- * closes it) once it has its certificate and accepts. Returns the exit
- * status. */
-int tg_server_api_main(const struct tg_server_config *c, int lfd, int sfd, int ready_fd,
+/* What an api worker is given by the parent. */
+struct tg_server_worker {
+	int lfd;                        /* the listening socket (shared by the workers) */
+	int sfd, stfd;                  /* its sockets to the signer and the store */
+	int ready_fd;                   /* written once, then closed; -1 after a restart */
+	void *shm;                      /* tg_server_api_shm_size(nslots) bytes shared by all
+					 * workers: rate limits and each worker's metrics */
+	size_t slot, nslots;            /* this worker's metrics slot */
+};
+size_t tg_server_api_shm_size(size_t nslots);
+
+/* The api worker: accepts on w->lfd, serves HTTPS, asks the signer and
+ * the store process. Holds no long-term private key. Writes one byte to
+ * ready_fd (then closes it) once it has its certificate and accepts.
+ * Returns the exit status. */
+int tg_server_api_main(const struct tg_server_config *c, const struct tg_server_worker *w,
 		       volatile int *stop);
 
+/*
+ * The parent's process table (proctab.c): forks the signer, the store,
+ * c->api_workers api workers (and the JWKS fetcher when an issuer needs
+ * it), prints `listening on https://SHOWN` once every worker is ready,
+ * restarts a worker or the fetcher that ends (unless it keeps ending at
+ * once), stops everything when the signer or the store ends or *stop is
+ * set. Returns the exit status of tollgated.
+ */
+int tg_server_run(const struct tg_server_config *c, int lfd, const char *shown,
+		  volatile int *stop);
+
+/* The store process (store_proc.c): owns <state_dir>/tollgate.db (the
+ * attestation store) and reads the signer's log directory read-only to
+ * serve the checkpoint and tiles; no key, no network. Serves typed
+ * requests on fd until it closes or *stop is set. Returns the exit
+ * status. */
+int tg_server_store_main(const struct tg_server_config *c, int ctl, volatile int *stop);
+
+/* A tile of the log (c2sp.org/tlog-tiles): level 0-63 or -1 for an entry
+ * bundle, index, width 1-255 (partial) or 256 (full). */
+struct tg_server_tile {
+	int level;
+	uint64_t index;
+	unsigned width;
+};
+#define TG_TILE_ENTRIES (-1)
+/*
+ * Parses the n bytes at p, a tile path after the "tile/" of the log's
+ * prefix: "<L>/<N>[.p/<W>]" or "entries/<N>[.p/<W>]", N as zero-padded
+ * 3-digit groups, all but the last prefixed with 'x' (x001/x234/067).
+ * Strict: no leading zeros in L and W, no leading all-zero group in N,
+ * nothing else. TG_E_PARSE with what is wrong in d; TG_E_RANGE for a
+ * level above 63, a width outside 1-255, or an index past 2^64-1.
+ */
+tg_err tg_server_tile_path_parse(const char *p, size_t n, struct tg_server_tile *out,
+				 struct tg_diag *d) TG_MUST_CHECK;
+
+#define TG_API_WORKERS_MAX 8 /* api worker processes (config api_workers) */
+/*
+ * The request loop of the signer and the store (serve.c): serves the
+ * sockets of the api workers, one request at a time, round robin among
+ * those ready. serve_one(ctx, fd) reads one request on fd and answers it;
+ * TG_E_IO means the worker is gone (its socket is closed). The parent
+ * passes each worker's socket over ctl (tg_server_pass_fd); returns when
+ * *stop is set or ctl closes.
+ */
+void tg_server_serve(int ctl, tg_err (*serve_one)(void *ctx, int fd), void *ctx,
+		     volatile int *stop);
+/* Sends fd over the unix socket ctl (SCM_RIGHTS). */
+tg_err tg_server_pass_fd(int ctl, int fd) TG_MUST_CHECK;
 /*
  * The JWKS fetcher process (fetch.c): fetches the JWK set of every issuer
  * with jwks_uri or discovery over HTTPS every jwks_refresh seconds and
@@ -199,9 +279,25 @@ tg_err tg_server_jwks_path(const struct tg_server_config *c, const struct tg_ser
  */
 tg_err tg_https_get(const char *url, const char *ca_file, size_t max_body, int timeout_ms,
 		    struct tg_buf *body, struct tg_diag *d) TG_MUST_CHECK;
-/* Installs the seccomp allow-list for a process role ("signer", "api")
+/* Installs the seccomp allow-list for a process role ("signer", "store", "api")
  * after setting PR_SET_NO_NEW_PRIVS. */
 tg_err tg_server_sandbox(const char *role, struct tg_diag *d) TG_MUST_CHECK;
+
+/*
+ * The transparency log entry of an admission decision, built from the
+ * record the gate wrote (docs/gate.md, "Decision record") after checking
+ * it: RFC 8785 canonical, known members only, booleans allowed and
+ * dry_run (a dry run is TG_E_INVAL: never logged), mode, operation, uid,
+ * kind, optional name and namespace, at most TG_LIMIT_GATE_IMAGES images
+ * each with allow and, when pinned, a sha256 digest. The entry (appended
+ * to entry, canonical JSON) is {"apiVersion":"0.0.1","kind":
+ * "tollgate-admission-decision","spec":{"allowed","images":[{"allow",
+ * "digest"?}],"mode","namespace"?,"object":{"kind","name"?},"operation",
+ * "record":{"algorithm":"SHA2_256","digest"},"uid"}}. TG_E_PARSE with
+ * the reason in d for a record that is not so.
+ */
+tg_err tg_server_admission_entry(const uint8_t *rec, size_t n, struct tg_buf *entry,
+				 struct tg_diag *d) TG_MUST_CHECK;
 
 /* ------------------------------------------------------------------ */
 /* Client (the CLI's --server)                                         */

@@ -13,7 +13,6 @@
 #include <openssl/rand.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +40,6 @@ struct sp {
 	EVP_PKEY *tsa_key;
 	struct tg_tlog *log;
 	uint8_t log_id[32];
-	char att_dir[PATH_MAX];          /* the attestation store */
-	size_t att_count;                /* bundles stored (counted at start) */
 };
 
 /* ---- helpers ---- */
@@ -105,8 +102,6 @@ static tg_err chain_pem(const struct tg_x509_list *l, struct tg_buf *out)
 }
 
 
-static tg_err att_open(struct sp *s, struct tg_diag *d);
-
 static void sp_release(struct sp *s)
 {
 	tg_ca_close(s->ca);
@@ -154,8 +149,6 @@ static tg_err sp_open(struct sp *s, const struct tg_server_config *c, struct tg_
 		r = tg_tlog_open(p, TG_TLOG_APPEND, &s->log, d);
 	if (r == TG_OK)
 		r = tg_sign_log_key_hash(tg_tlog_key(s->log), s->log_id);
-	if (r == TG_OK)
-		r = att_open(s, d);
 	tg_x509_list_release(&l);
 	tg_buf_release(&pem);
 	return r;
@@ -208,11 +201,19 @@ static tg_err h_server_svid(struct sp *s, const struct tg_smsg *m, struct resp *
 	struct tg_spiffe_id id;
 	struct tg_key *k = NULL;
 	struct tg_x509_list chain = {NULL, 0};
+	const char *dns[TG_ARRAY_LEN(s->c->server_dns) + 1];
+	size_t i;
 	tg_err r = spki_key(m, 0, &k, d);
+	/* the DNS names come from the configuration this process read, never
+	 * from the request: the worker cannot choose them */
+	for (i = 0; i < s->c->nserver_dns && i < TG_ARRAY_LEN(s->c->server_dns); i++)
+		dns[i] = s->c->server_dns[i];
+	dns[i] = NULL;
 	if (r == TG_OK)
 		r = tg_spiffe_id_from(tg_ca_trust_domain(s->ca), "/tollgated", &id, d);
 	if (r == TG_OK)
-		r = tg_ca_issue_x509(s->ca, &id, k, s->c->server_svid_ttl, tg_time_now(), &chain, d);
+		r = tg_ca_issue_x509_dns(s->ca, &id, k, dns, s->c->server_svid_ttl, tg_time_now(),
+					 &chain, d);
 	if (r == TG_OK)
 		r = chain_pem(&chain, &o->f[0]);
 	o->n = 1;
@@ -841,178 +842,212 @@ static tg_err h_log_decision(struct sp *s, const struct tg_smsg *m, struct resp 
 	return r;
 }
 
+/* ---- admission decisions ---- */
+
+/* A string member of o (absent allowed when !need) of 1..max bytes. */
+static tg_err rec_str(const struct tg_json *o, const char *key, size_t max, bool need,
+		      const struct tg_json **out, struct tg_diag *d)
+{
+	const struct tg_json *v = tg_json_get(o, key);
+	*out = v;
+	if (!v && !need)
+		return TG_OK;
+	if (!v || v->type != TG_JSON_STRING || v->u.s.len == 0 || v->u.s.len > max) {
+		tg_diag_set(d, "the admission record's '%s' must be a string of 1..%zu bytes", key,
+			    max);
+		return TG_E_PARSE;
+	}
+	return TG_OK;
+}
+
+static bool one_of(const struct tg_json *v, const char *const *set)
+{
+	for (; *set; set++)
+		if (tg_json_str_eq(v, *set))
+			return true;
+	return false;
+}
+
+/* Appends v (a string) in RFC 8785 form. */
+static tg_err add_canon(struct tg_buf *out, const struct tg_json *v)
+{
+	return tg_json_canon(out, v);
+}
+
+tg_err tg_server_admission_entry(const uint8_t *rec, size_t n, struct tg_buf *entry,
+				 struct tg_diag *d)
+{
+	static const char *const modes[] = {"enforce", "warn", "audit", NULL};
+	static const char *const ops[] = {"CREATE", "UPDATE", "DELETE", "CONNECT", NULL};
+	static const char *const top[] = {"allowed", "dry_run", "images", "kind", "mode", "name",
+					  "namespace", "operation", "uid", NULL};
+	static const char *const img[] = {"allow", "container", "digest", "field", "image", NULL};
+	struct tg_arena a;
+	struct tg_buf canon = TG_BUF_INIT(TG_SMSG_MAX);
+	const struct tg_json *v = NULL, *allowed, *dry, *images, *kind, *mode, *name, *ns, *op,
+			     *uid;
+	uint8_t h[32];
+	size_t i, k;
+	tg_err r;
+
+	tg_arena_init(&a, 16 * 1024 * 1024);
+	r = tg_json_parse(&a, rec, n, NULL, &v, NULL, d);
+	if (r == TG_OK)
+		r = tg_json_canon(&canon, v);
+	if (r == TG_OK && (canon.len != n || memcmp(canon.data, rec, n) != 0)) {
+		tg_diag_set(d, "the admission record is not canonical JSON");
+		r = TG_E_PARSE;
+	}
+	if (r == TG_OK && v->type != TG_JSON_OBJECT) {
+		tg_diag_set(d, "the admission record is not an object");
+		r = TG_E_PARSE;
+	}
+	for (i = 0; r == TG_OK && i < v->u.o.len; i++)
+		if (!one_of(v->u.o.items[i].key, top)) {
+			tg_diag_set(d, "the admission record has an unknown member");
+			r = TG_E_PARSE;
+		}
+	allowed = r == TG_OK ? tg_json_get(v, "allowed") : NULL;
+	dry = r == TG_OK ? tg_json_get(v, "dry_run") : NULL;
+	images = r == TG_OK ? tg_json_get(v, "images") : NULL;
+	if (r == TG_OK && (!allowed || allowed->type != TG_JSON_BOOL || !dry ||
+			   dry->type != TG_JSON_BOOL || !images || images->type != TG_JSON_ARRAY ||
+			   images->u.a.len > TG_LIMIT_GATE_IMAGES)) {
+		tg_diag_set(d, "the admission record needs booleans allowed and dry_run and at most "
+			       "%d images", TG_LIMIT_GATE_IMAGES);
+		r = TG_E_PARSE;
+	}
+	/* sideEffects NoneOnDryRun: a dry run leaves no trace */
+	if (r == TG_OK && dry->u.b) {
+		tg_diag_set(d, "dry-run admission requests are not logged");
+		r = TG_E_INVAL;
+	}
+	/* Kubernetes: kinds and names are DNS subdomains (253), namespaces
+	 * labels (63); uids 36 (we allow what the gate accepts: 256) */
+	if (r == TG_OK)
+		r = rec_str(v, "kind", 253, true, &kind, d);
+	if (r == TG_OK)
+		r = rec_str(v, "name", 253, false, &name, d);
+	if (r == TG_OK)
+		r = rec_str(v, "namespace", 253, false, &ns, d);
+	if (r == TG_OK)
+		r = rec_str(v, "uid", 256, true, &uid, d);
+	if (r == TG_OK)
+		r = rec_str(v, "mode", 16, true, &mode, d);
+	if (r == TG_OK)
+		r = rec_str(v, "operation", 16, true, &op, d);
+	if (r == TG_OK && (!one_of(mode, modes) || !one_of(op, ops))) {
+		tg_diag_set(d, "the admission record's mode or operation is not one of the known");
+		r = TG_E_PARSE;
+	}
+	for (i = 0; r == TG_OK && i < images->u.a.len; i++) {
+		const struct tg_json *im = images->u.a.items[i], *al, *dg;
+		if (im->type != TG_JSON_OBJECT) {
+			r = TG_E_PARSE;
+			break;
+		}
+		for (k = 0; r == TG_OK && k < im->u.o.len; k++)
+			if (!one_of(im->u.o.items[k].key, img))
+				r = TG_E_PARSE;
+		al = tg_json_get(im, "allow");
+		dg = tg_json_get(im, "digest");
+		if (r == TG_OK && (!al || al->type != TG_JSON_BOOL))
+			r = TG_E_PARSE;
+		if (r == TG_OK && dg &&
+		    (dg->type != TG_JSON_STRING || dg->u.s.len != 71 ||
+		     memcmp(dg->u.s.p, "sha256:", 7) != 0))
+			r = TG_E_PARSE;
+		for (k = 7; r == TG_OK && dg && k < 71; k++)
+			if (!((dg->u.s.p[k] >= '0' && dg->u.s.p[k] <= '9') ||
+			      (dg->u.s.p[k] >= 'a' && dg->u.s.p[k] <= 'f')))
+				r = TG_E_PARSE;
+		/* an image without a digest was never allowed */
+		if (r == TG_OK && !dg && al->u.b)
+			r = TG_E_PARSE;
+		if (r != TG_OK)
+			tg_diag_set(d, "the admission record's images[%zu] is malformed", i);
+	}
+	if (r == TG_OK)
+		r = tg_hash(TG_SHA256, rec, n, h);
+	/* RFC 8785: members in code-point order; strings re-emitted canonically */
+	if (r == TG_OK)
+		r = tg_buf_addf(entry, "{\"apiVersion\":\"0.0.1\",\"kind\":\"tollgate-admission-decision\","
+				       "\"spec\":{\"allowed\":%s,\"images\":[",
+				allowed->u.b ? "true" : "false");
+	for (i = 0; r == TG_OK && i < images->u.a.len; i++) {
+		const struct tg_json *im = images->u.a.items[i], *dg = tg_json_get(im, "digest");
+		r = tg_buf_addf(entry, "%s{\"allow\":%s", i ? "," : "",
+				tg_json_get(im, "allow")->u.b ? "true" : "false");
+		if (r == TG_OK && dg)
+			r = tg_buf_addf(entry, ",\"digest\":\"%.71s\"", dg->u.s.p);
+		if (r == TG_OK)
+			r = tg_buf_addc(entry, '}');
+	}
+	if (r == TG_OK)
+		r = tg_buf_adds(entry, "],\"mode\":");
+	if (r == TG_OK)
+		r = add_canon(entry, mode);
+	if (r == TG_OK && ns) {
+		r = tg_buf_adds(entry, ",\"namespace\":");
+		if (r == TG_OK)
+			r = add_canon(entry, ns);
+	}
+	if (r == TG_OK)
+		r = tg_buf_adds(entry, ",\"object\":{\"kind\":");
+	if (r == TG_OK)
+		r = add_canon(entry, kind);
+	if (r == TG_OK && name) {
+		r = tg_buf_adds(entry, ",\"name\":");
+		if (r == TG_OK)
+			r = add_canon(entry, name);
+	}
+	if (r == TG_OK)
+		r = tg_buf_adds(entry, "},\"operation\":");
+	if (r == TG_OK)
+		r = add_canon(entry, op);
+	if (r == TG_OK)
+		r = tg_buf_adds(entry, ",\"record\":{\"algorithm\":\"SHA2_256\",\"digest\":\"");
+	if (r == TG_OK)
+		r = tg_b64_encode(entry, h, 32, TG_B64_STD);
+	if (r == TG_OK)
+		r = tg_buf_adds(entry, "\"},\"uid\":");
+	if (r == TG_OK)
+		r = add_canon(entry, uid);
+	if (r == TG_OK)
+		r = tg_buf_adds(entry, "}}");
+	tg_buf_release(&canon);
+	tg_arena_release(&a);
+	return r;
+}
+
+/* Logs an AdmissionReview decision: the worker's record is checked and
+ * the entry built from its validated fields (tg_server_admission_entry). */
+static tg_err h_log_admission(struct sp *s, const struct tg_smsg *m, struct resp *o,
+			      struct tg_diag *d)
+{
+	struct tg_buf e = TG_BUF_INIT(TG_SMSG_MAX / 2);
+	uint64_t index = 0;
+	tg_err r = tg_server_admission_entry(m->f[0].p, m->f[0].len, &e, d);
+	if (r == TG_OK) {
+		const uint8_t *ep[1] = {e.data};
+		size_t el[1] = {e.len};
+		r = tg_tlog_append(s->log, ep, el, 1, &index, d);
+	}
+	if (r == TG_OK)
+		r = tg_buf_addf(&o->f[0], "%llu", (unsigned long long)index);
+	if (r == TG_OK)
+		r = tg_buf_add(&o->f[1], e.data, e.len);
+	o->n = 2;
+	tg_buf_release(&e);
+	return r;
+}
+
 static tg_err h_log_info(struct sp *s, struct resp *o)
 {
 	tg_err r = tg_tlog_checkpoint(s->log, &o->f[0]);
 	if (r == TG_OK)
 		r = tg_buf_addf(&o->f[1], "%llu", (unsigned long long)tg_tlog_size(s->log));
 	o->n = 2;
-	return r;
-}
-
-/* ---- the attestation store ----
- * <signer_dir>/attestations/<digest hex>/<bundle SHA-256 hex>.json: one
- * file per (subject digest, bundle), written atomically. The worker
- * verified the bundle against the trusted root before asking; the gate
- * verifies every stored bundle again when it decides, so the store holds
- * evidence, never a verdict. */
-
-static bool att_name(const char *n)
-{
-	size_t i;
-	if (strlen(n) != 69 || strcmp(n + 64, ".json") != 0)
-		return false;
-	for (i = 0; i < 64; i++)
-		if (!((n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'f')))
-			return false;
-	return true;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-/* The file names of dir that are store entries, sorted; at most max. */
-static size_t att_list(const char *dir, char (*names)[70], size_t max, size_t *total)
-{
-	DIR *dp = opendir(dir);
-	struct dirent *e;
-	size_t n = 0;
-	if (total)
-		*total = 0;
-	if (!dp)
-		return 0;
-	while ((e = readdir(dp)) != NULL) {
-		if (!att_name(e->d_name))
-			continue;
-		if (total)
-			(*total)++;
-		if (names && n < max)
-			memcpy(names[n++], e->d_name, 70);
-	}
-	closedir(dp);
-	if (names && n > 1)
-		qsort(names, n, 70, name_cmp);
-	return n;
-}
-
-static tg_err att_open(struct sp *s, struct tg_diag *d)
-{
-	DIR *dp;
-	struct dirent *e;
-	tg_err r = path_join(s->c->signer_dir, "attestations", s->att_dir, sizeof(s->att_dir));
-	if (r == TG_OK)
-		r = tg_fs_mkdir_p(s->att_dir, 0700, d);
-	if (r != TG_OK)
-		return r;
-	dp = opendir(s->att_dir);
-	if (!dp) {
-		tg_diag_set(d, "cannot read the attestation store '%s'", s->att_dir);
-		return TG_E_IO;
-	}
-	while ((e = readdir(dp)) != NULL) {
-		char sub[PATH_MAX];
-		size_t t = 0;
-		if (strlen(e->d_name) != 64 || path_join(s->att_dir, e->d_name, sub, sizeof(sub)))
-			continue;
-		(void)att_list(sub, NULL, 0, &t);
-		s->att_count += t;
-	}
-	closedir(dp);
-	return TG_OK;
-}
-
-static tg_err h_att_store(struct sp *s, const struct tg_smsg *m, struct resp *o,
-			  struct tg_diag *d)
-{
-	uint8_t h[32];
-	char bhex[65], dhex[65], dir[PATH_MAX], file[PATH_MAX];
-	size_t i, nd = m->f[1].len / 32, added = 0;
-	bool fresh = false;
-	tg_err r;
-
-	if (m->f[0].len == 0 || nd == 0 || m->f[1].len % 32 != 0) {
-		tg_diag_set(d, "an attestation needs a bundle and whole 32-byte digests");
-		return TG_E_PARSE;
-	}
-	r = tg_hash(TG_SHA256, m->f[0].p, m->f[0].len, h);
-	if (r != TG_OK)
-		return r;
-	tg_hex_encode_to(bhex, h, 32);
-	/* check every bound before the first write: no partial store */
-	for (i = 0; i < nd; i++) {
-		size_t have = 0;
-		tg_hex_encode_to(dhex, m->f[1].p + 32 * i, 32);
-		if (path_join(s->att_dir, dhex, dir, sizeof(dir)) != TG_OK ||
-		    snprintf(file, sizeof(file), "%s/%s.json", dir, bhex) >= (int)sizeof(file))
-			return TG_E_TOOBIG;
-		if (tg_fs_exists(file))
-			continue;
-		(void)att_list(dir, NULL, 0, &have);
-		if (have >= TG_ATT_PER_DIGEST) {
-			tg_diag_set(d, "digest sha256:%s already has %d attestations", dhex,
-				    TG_ATT_PER_DIGEST);
-			return TG_E_TOOBIG;
-		}
-		added++;
-	}
-	if (s->att_count + added > TG_ATT_TOTAL) {
-		tg_diag_set(d, "the attestation store is full (%d bundles)", TG_ATT_TOTAL);
-		return TG_E_TOOBIG;
-	}
-	for (i = 0; r == TG_OK && i < nd; i++) {
-		tg_hex_encode_to(dhex, m->f[1].p + 32 * i, 32);
-		if (path_join(s->att_dir, dhex, dir, sizeof(dir)) != TG_OK ||
-		    snprintf(file, sizeof(file), "%s/%s.json", dir, bhex) >= (int)sizeof(file))
-			return TG_E_TOOBIG;
-		if (tg_fs_exists(file))
-			continue;
-		r = tg_fs_mkdir_p(dir, 0700, d);
-		if (r == TG_OK)
-			r = tg_fs_write_atomic(file, m->f[0].p, m->f[0].len, 0600, TG_FS_SYNC, d);
-		if (r == TG_OK) {
-			s->att_count++;
-			fresh = true;
-		}
-	}
-	if (r == TG_OK)
-		r = tg_buf_add(&o->f[0], bhex, 64);
-	if (r == TG_OK)
-		r = tg_buf_adds(&o->f[1], fresh ? "new" : "known");
-	o->n = 2;
-	return r;
-}
-
-static tg_err h_att_get(struct sp *s, const struct tg_smsg *m, struct resp *o, struct tg_diag *d)
-{
-	char names[TG_ATT_PER_DIGEST][70], dhex[65], dir[PATH_MAX], file[PATH_MAX];
-	struct tg_buf b = TG_BUF_INIT(TG_ATT_BUNDLE_MAX);
-	size_t i, n;
-	tg_err r = TG_OK;
-
-	tg_hex_encode_to(dhex, m->f[0].p, 32);
-	if (path_join(s->att_dir, dhex, dir, sizeof(dir)) != TG_OK)
-		return TG_E_TOOBIG;
-	n = att_list(dir, names, TG_ATT_PER_DIGEST, NULL);
-	for (i = 0; r == TG_OK && i < n; i++) {
-		uint8_t len[4];
-		tg_buf_reset(&b);
-		if (path_join(dir, names[i], file, sizeof(file)) != TG_OK)
-			return TG_E_TOOBIG;
-		r = tg_fs_read(file, &b, d);
-		if (r != TG_OK)
-			break;
-		len[0] = (uint8_t)(b.len >> 24);
-		len[1] = (uint8_t)(b.len >> 16);
-		len[2] = (uint8_t)(b.len >> 8);
-		len[3] = (uint8_t)b.len;
-		r = tg_buf_add(&o->f[0], len, 4);
-		if (r == TG_OK)
-			r = tg_buf_add(&o->f[0], b.data, b.len);
-	}
-	tg_buf_release(&b);
-	o->n = 1;
 	return r;
 }
 
@@ -1027,17 +1062,56 @@ static tg_err dispatch(struct sp *s, const struct tg_smsg *m, struct resp *o, st
 	case TG_SMSG_TIMESTAMP: return h_timestamp(s, m, o, d);
 	case TG_SMSG_LOG_APPEND: return h_log_append(s, m, o, d);
 	case TG_SMSG_LOG_INFO: return h_log_info(s, o);
-	case TG_SMSG_ATT_STORE: return h_att_store(s, m, o, d);
-	case TG_SMSG_ATT_GET: return h_att_get(s, m, o, d);
 	case TG_SMSG_LOG_DECISION: return h_log_decision(s, m, o, d);
+	case TG_SMSG_LOG_ADMISSION: return h_log_admission(s, m, o, d);
 	default: tg_diag_set(d, "unknown request"); return TG_E_PARSE;
 	}
 }
 
-int tg_server_signer_main(const struct tg_server_config *c, int fd, volatile int *stop)
+struct srv {
+	struct sp *s;
+	struct tg_buf in;
+};
+
+/* One request from a worker's socket; TG_E_IO when the worker is gone. */
+static tg_err serve_one(void *ctx, int fd)
+{
+	struct srv *v = ctx;
+	struct tg_smsg m, out;
+	struct resp o;
+	struct tg_diag d;
+	size_t i;
+	tg_err r;
+
+	tg_diag_init(&d);
+	r = tg_smsg_recv(fd, &v->in, &m, &d);
+	if (r == TG_E_IO)
+		return r;
+	resp_init(&o);
+	if (r == TG_OK)
+		r = dispatch(v->s, &m, &o, &d);
+	memset(&out, 0, sizeof(out));
+	out.type = TG_SMSG_RESPONSE | (uint32_t)r;
+	if (r == TG_OK) {
+		out.n = o.n;
+		for (i = 0; i < o.n; i++) {
+			out.f[i].p = o.f[i].data;
+			out.f[i].len = o.f[i].len;
+		}
+	} else {
+		out.n = 1;
+		out.f[0].p = (const uint8_t *)(d.msg[0] ? d.msg : tg_strerror(r));
+		out.f[0].len = strlen((const char *)out.f[0].p);
+	}
+	r = tg_smsg_send(fd, &out);
+	resp_release(&o);
+	return r == TG_OK ? TG_OK : TG_E_IO;
+}
+
+int tg_server_signer_main(const struct tg_server_config *c, int ctl, volatile int *stop)
 {
 	struct sp s;
-	struct tg_buf in = TG_BUF_INIT(TG_SMSG_MAX);
+	struct srv v = {&s, TG_BUF_INIT(TG_SMSG_MAX)};
 	struct tg_diag d;
 	tg_err r;
 
@@ -1053,37 +1127,8 @@ int tg_server_signer_main(const struct tg_server_config *c, int fd, volatile int
 		sp_release(&s);
 		return 3;
 	}
-	while (!*stop) {
-		struct tg_smsg m, out;
-		struct resp o;
-		size_t i;
-
-		tg_diag_init(&d);
-		r = tg_smsg_recv(fd, &in, &m, &d);
-		if (r == TG_E_IO)
-			break; /* the worker is gone */
-		resp_init(&o);
-		if (r == TG_OK)
-			r = dispatch(&s, &m, &o, &d);
-		memset(&out, 0, sizeof(out));
-		out.type = TG_SMSG_RESPONSE | (uint32_t)r;
-		if (r == TG_OK) {
-			out.n = o.n;
-			for (i = 0; i < o.n; i++) {
-				out.f[i].p = o.f[i].data;
-				out.f[i].len = o.f[i].len;
-			}
-		} else {
-			out.n = 1;
-			out.f[0].p = (const uint8_t *)(d.msg[0] ? d.msg : tg_strerror(r));
-			out.f[0].len = strlen((const char *)out.f[0].p);
-		}
-		r = tg_smsg_send(fd, &out);
-		resp_release(&o);
-		if (r != TG_OK)
-			break;
-	}
-	tg_buf_release(&in);
+	tg_server_serve(ctl, serve_one, &v, stop);
+	tg_buf_release(&v.in);
 	sp_release(&s);
 	return 0;
 }

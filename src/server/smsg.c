@@ -33,6 +33,10 @@ static const struct schema schemas[] = {
 	{TG_SMSG_ATT_STORE, 2, {TG_ATT_BUNDLE_MAX, 32 * TG_ATT_DIGESTS}},
 	{TG_SMSG_ATT_GET, 1, {32}},
 	{TG_SMSG_LOG_DECISION, 1, {1024 * KB}},
+	{TG_SMSG_LOG_ADMISSION, 1, {1024 * KB}},
+	/* level, index, width (exact sizes checked by the store) */
+	{TG_SMSG_TILE, 3, {1, 8, 2}},
+	{TG_SMSG_CHECKPOINT, 0, {0}},
 };
 
 static void put32(uint8_t *p, uint32_t v)

@@ -80,7 +80,7 @@ PY
 
 # SIGTERM: the parent stops its children and exits 0
 kids=$(pgrep -P "$SRV_PID")
-[ "$(echo "$kids" | wc -w)" -eq 2 ] || fail "want 2 child processes (signer, api), got '$kids'"
+[ "$(echo "$kids" | wc -w)" -eq 4 ] || fail "want 4 child processes (signer, store, 2 api workers), got '$kids'"
 kill -TERM "$SRV_PID"
 wait "$SRV_PID"
 st=$?

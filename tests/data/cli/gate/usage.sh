@@ -13,7 +13,13 @@ expect_err_match '--server and --ca-file go together'
 expect_exit 2 tg gate check x --trusted-root r.json --bundle b.json --server https://gate.example --ca-file ca.pem
 expect_err_match '--server takes --ca-file, --json and one ARTIFACT'
 expect_exit 2 tg admission review r.json --trusted-root r.json --evidence ev --server https://gate.example --ca-file ca.pem
-expect_err_match 'admission review has no --server'
+expect_err_match '--server takes --ca-file, --cert, --key and one REVIEW'
+expect_exit 2 tg admission review r.json --server https://gate.example
+expect_err_match '--server and --ca-file go together'
+expect_exit 2 tg admission review r.json --server https://gate.example --ca-file ca.pem --cert c.pem
+expect_err_match '--cert and --key go together, with --server'
+expect_exit 2 tg gate check x --server https://gate.example --ca-file ca.pem --cert c.pem --key k.pem
+expect_err_match '--server takes --ca-file, --json and one ARTIFACT'
 expect_exit 2 tg gate check sha256:12 --trusted-root r.json --bundle b.json
 expect_err_match "'sha256:12' is neither a file nor sha256:<64 hex digits>"
 expect_exit 2 tg gate check --bogus
