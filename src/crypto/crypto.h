@@ -497,6 +497,37 @@ tg_err tg_tsa_verify(const uint8_t *der, size_t n, const uint8_t *data, size_t l
 		     struct tg_diag *d) TG_MUST_CHECK;
 
 /*
+ * A timestamp authority's chain (leaf-most first, root last; at most
+ * TG_LIMIT_CHAIN) prepared once for many timestamps, as a trusted root
+ * holds it: references to the certificates, their DER, and the outcome of
+ * validating the chain once without the time (signatures, constraints, key
+ * usages, the leaf's critical timeStamping EKU). A chain that does not
+ * validate so, or whose leaf key is not EC or RSA, still gives an anchor:
+ * its timestamps all take the general path. TG_E_INVAL for an empty or
+ * over-long chain. The anchor is immutable and may be shared by threads.
+ */
+struct tg_tsa_anchor;
+tg_err tg_tsa_anchor_new(const struct tg_x509 *const *chain, size_t n,
+			 struct tg_tsa_anchor **out) TG_MUST_CHECK;
+void tg_tsa_anchor_free(struct tg_tsa_anchor *a);
+/* True when a's timestamps can take the fast path. */
+bool tg_tsa_anchor_prepared(const struct tg_tsa_anchor *a);
+
+#define TG_TSA_FAST_ONLY 0x1 /* tests: the fast path's verdict, no general path */
+/*
+ * tg_tsa_verify against a's chain, with the same verdict: a timestamp
+ * signed by the chain's first certificate, embedding no certificates but
+ * the chain's own, with SHA-2 digests, is checked on a fast path that
+ * repeats every check of tg_tsa_verify (each certificate's validity at
+ * genTime included) with the chain validated once; any other timestamp,
+ * and any the fast path refuses, goes to tg_tsa_verify, whose reason
+ * lands in d.
+ */
+tg_err tg_tsa_anchor_verify(const struct tg_tsa_anchor *a, const uint8_t *der, size_t n,
+			    const uint8_t *data, size_t len, unsigned flags, struct tg_time *gen_time,
+			    struct tg_diag *d) TG_MUST_CHECK;
+
+/*
  * Issues an RFC 3161 TimeStampResp (DER, appended to out) over data: the
  * message imprint is SHA-256(data), genTime is `at` in whole seconds
  * (accuracy 1 s: sigstore-js parses a fraction of exactly three digits

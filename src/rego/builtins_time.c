@@ -1972,7 +1972,7 @@ static tg_err bi_parse_duration_ns(struct tg_rego_bctx *c, const struct tg_json 
 {
 	const char *s;
 	size_t n;
-	int64_t d;
+	int64_t d = 0;
 	tg_err r;
 	UNUSED_NARGS;
 	if ((r = tg_rego_bi_str(c, args[0], 1, &s, &n)) != TG_OK)

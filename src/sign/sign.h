@@ -46,6 +46,7 @@ struct tg_sign_ca {
 	char *uri;
 	struct tg_x509_list chain;     /* leaf-most first, root last */
 	struct tg_sign_validity valid;
+	struct tg_tsa_anchor *tsa;     /* timestamp authorities: the chain prepared at load */
 };
 
 struct tg_sign_trustroot {
@@ -144,7 +145,18 @@ struct tg_sign_policy {
 	size_t ctlog_threshold;        /* SCTs required when the root lists CT logs; 0 = 1 */
 	size_t tsa_threshold;          /* used only when there are timestamps */
 	struct tg_time now;            /* for "current time" checks of managed keys */
+	/* identity_regex compiled once (tg_sign_regex_compile) by a caller that
+	 * verifies many bundles with one policy; NULL: compiled per call */
+	const struct tg_sign_regex *identity_re;
 };
+
+/* A compiled identity pattern: anchored POSIX ERE, as identity_regex. */
+struct tg_sign_regex;
+/* Compiles pattern as identity_regex is matched (the whole SAN); TG_E_INVAL
+ * with the reason in d when it is not a valid ERE. */
+tg_err tg_sign_regex_compile(const char *pattern, struct tg_sign_regex **out,
+			     struct tg_diag *d) TG_MUST_CHECK;
+void tg_sign_regex_free(struct tg_sign_regex *re);
 
 /* The artifact: its bytes or only its digest. */
 struct tg_sign_artifact {

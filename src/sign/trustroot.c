@@ -59,47 +59,96 @@ tg_err tg_sign_validity_parse(const struct tg_json *vf, struct tg_sign_validity 
 	return TG_OK;
 }
 
+/* The value of a base64 digit of either alphabet ("+/" or "-_"), or -1. */
+static int pb_digit(char ch)
+{
+	uint8_t c = (uint8_t)ch;
+	if ((uint8_t)(c - 'A') < 26)
+		return c - 'A';
+	if ((uint8_t)(c - 'a') < 26)
+		return c - 'a' + 26;
+	if ((uint8_t)(c - '0') < 10)
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
 /*
  * protobuf JSON bytes (proto3 JSON mapping): standard base64 with padding
  * when written, but standard or URL-safe, padded or not, are accepted when
  * read; line breaks are skipped as Go's decoder (the reference clients')
- * does. Anything else is an error.
+ * does. Anything else is an error: the alphabets mixed, a stray character,
+ * wrong padding, an impossible length, non-zero unused bits (RFC 4648
+ * 3.5). Two passes over the text and no copy: every byte of a bundle's
+ * certificates, timestamps and log entries comes through here.
  */
 tg_err tg_sign_pb_bytes(const char *s, size_t n, struct tg_buf *out)
 {
-	struct tg_buf clean = TG_BUF_INIT(n + 4);
-	bool url = false;
-	size_t i;
-	tg_err r;
+	size_t len = 0, pad = 0, data, olen, i, k;
+	bool url = false, std = false;
+	uint32_t w = 0;
+	uint8_t *o;
+	int v;
 
+	/* the characters other than line breaks, their alphabet, the padding */
 	for (i = 0; i < n; i++) {
-		char c = s[i];
-		if (c == '\n' || c == '\r')
+		if (s[i] == '\n' || s[i] == '\r')
 			continue;
-		if (c == '-' || c == '_')
-			url = true;
-		if (tg_buf_addc(&clean, (uint8_t)c) != TG_OK) {
-			tg_buf_release(&clean);
-			return TG_E_TOOBIG;
+		len++;
+		url |= s[i] == '-' || s[i] == '_';
+		std |= s[i] == '+' || s[i] == '/';
+	}
+	for (i = n; i > 0 && pad < len; i--) {
+		if (s[i - 1] == '\n' || s[i - 1] == '\r')
+			continue;
+		if (s[i - 1] != '=')
+			break;
+		pad++;
+	}
+	if (url && std)
+		return TG_E_ENCODING;
+	if (pad && (pad > 2 || len % 4 != 0 || (len - pad) % 4 == 1 ||
+		    pad != (4 - (len - pad) % 4) % 4))
+		return TG_E_ENCODING;
+	data = len - pad;
+	if (data % 4 == 1)
+		return TG_E_ENCODING;
+	olen = data / 4 * 3 + (data % 4 ? data % 4 - 1 : 0);
+	o = tg_buf_reserve(out, olen);
+	if (!o)
+		return TG_E_TOOBIG;
+	for (i = 0, k = 0; k < data; i++) {
+		if (s[i] == '\n' || s[i] == '\r')
+			continue;
+		v = pb_digit(s[i]); /* '=' before the padding is an error too */
+		if (v < 0)
+			goto bad;
+		w = w << 6 | (uint32_t)v;
+		if (++k % 4 == 0) {
+			*o++ = (uint8_t)(w >> 16);
+			*o++ = (uint8_t)(w >> 8);
+			*o++ = (uint8_t)w;
+			w = 0;
 		}
 	}
-	/* drop correct padding, then decode without it (the strict decoder
-	 * still rejects stray characters, bad lengths, non-zero unused bits) */
-	{
-		size_t pad = 0;
-		while (pad < clean.len && clean.data[clean.len - 1 - pad] == '=')
-			pad++;
-		if (pad && (pad > 2 || clean.len % 4 != 0 || (clean.len - pad) % 4 == 1 ||
-			    pad != (4 - (clean.len - pad) % 4) % 4)) {
-			tg_buf_release(&clean);
-			return TG_E_ENCODING;
-		}
-		clean.len -= pad;
+	if (data % 4 == 2) {
+		if (w & 0xf)
+			goto bad;
+		*o++ = (uint8_t)(w >> 4);
+	} else if (data % 4 == 3) {
+		if (w & 0x3)
+			goto bad;
+		*o++ = (uint8_t)(w >> 10);
+		*o++ = (uint8_t)(w >> 2);
 	}
-	r = tg_b64_decode(out, (const char *)clean.data, clean.len,
-			  url ? TG_B64_URL : TG_B64_STD_NOPAD, NULL);
-	tg_buf_release(&clean);
-	return r;
+	tg_buf_commit(out, olen);
+	return TG_OK;
+bad:
+	out->data[out->len] = '\0'; /* undo the bytes written past len */
+	return TG_E_ENCODING;
 }
 
 tg_err tg_sign_b64_member(const struct tg_json *o, const char *key, struct tg_buf *out,
@@ -194,7 +243,8 @@ out:
 	return r;
 }
 
-static tg_err parse_ca(const struct tg_json *o, struct tg_sign_ca *out, struct tg_diag *d)
+static tg_err parse_ca(const struct tg_json *o, bool is_tsa, struct tg_sign_ca *out,
+		       struct tg_diag *d)
 {
 	const struct tg_json *certs = tg_json_get(tg_json_get(o, "certChain"), "certificates");
 	const char *uri = "";
@@ -228,8 +278,18 @@ static tg_err parse_ca(const struct tg_json *o, struct tg_sign_ca *out, struct t
 		goto out;
 	}
 	r = tg_sign_validity_parse(tg_json_get(o, "validFor"), &out->valid, d);
-	if (r != TG_OK)
+	if (r != TG_OK) {
 		tg_diag_prefix(d, "authority '%s'", out->uri);
+		goto out;
+	}
+	/* A TSA's chain is validated once here, all but the validity periods,
+	 * which each timestamp checks at its own time (tg_tsa_anchor_verify). */
+	if (is_tsa) {
+		r = tg_tsa_anchor_new((const struct tg_x509 *const *)out->chain.certs,
+				      out->chain.count, &out->tsa);
+		if (r != TG_OK)
+			tg_diag_set(d, "authority '%s': cannot prepare its chain", out->uri);
+	}
 out:
 	if (r != TG_OK) {
 		free(out->uri);
@@ -259,8 +319,8 @@ static tg_err parse_logs(const struct tg_json *root, const char *key, struct tg_
 	return r;
 }
 
-static tg_err parse_cas(const struct tg_json *root, const char *key, struct tg_sign_ca **out,
-			size_t *count, struct tg_diag *d)
+static tg_err parse_cas(const struct tg_json *root, const char *key, bool is_tsa,
+			struct tg_sign_ca **out, size_t *count, struct tg_diag *d)
 {
 	const struct tg_json *arr = tg_json_get(root, key);
 	size_t i;
@@ -273,7 +333,7 @@ static tg_err parse_cas(const struct tg_json *root, const char *key, struct tg_s
 	}
 	*out = tg_xcalloc(arr->u.a.len ? arr->u.a.len : 1, sizeof(**out));
 	for (i = 0; r == TG_OK && i < arr->u.a.len; i++) {
-		r = parse_ca(arr->u.a.items[i], &(*out)[*count], d);
+		r = parse_ca(arr->u.a.items[i], is_tsa, &(*out)[*count], d);
 		if (r == TG_OK)
 			(*count)++;
 	}
@@ -296,6 +356,7 @@ void tg_sign_trustroot_release(struct tg_sign_trustroot *t)
 	for (i = 0; i < t->ntsas; i++) {
 		free(t->tsas[i].uri);
 		tg_x509_list_release(&t->tsas[i].chain);
+		tg_tsa_anchor_free(t->tsas[i].tsa);
 	}
 	free(t->tlogs);
 	free(t->ctlogs);
@@ -332,9 +393,9 @@ tg_err tg_sign_trustroot_parse(const char *json, size_t n, struct tg_sign_trustr
 	if (r == TG_OK)
 		r = parse_logs(root, "ctlogs", &t.ctlogs, &t.nctlogs, d);
 	if (r == TG_OK)
-		r = parse_cas(root, "certificateAuthorities", &t.cas, &t.ncas, d);
+		r = parse_cas(root, "certificateAuthorities", false, &t.cas, &t.ncas, d);
 	if (r == TG_OK)
-		r = parse_cas(root, "timestampAuthorities", &t.tsas, &t.ntsas, d);
+		r = parse_cas(root, "timestampAuthorities", true, &t.tsas, &t.ntsas, d);
 	if (r != TG_OK)
 		goto out;
 	*out = t;

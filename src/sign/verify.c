@@ -106,27 +106,56 @@ static tg_err cert_san(const struct tg_x509 *leaf, char *out, size_t cap)
 	return r;
 }
 
+struct tg_sign_regex {
+	regex_t re;
+};
+
+tg_err tg_sign_regex_compile(const char *pattern, struct tg_sign_regex **out, struct tg_diag *d)
+{
+	struct tg_sign_regex *re = tg_xmalloc(sizeof(*re));
+	size_t n = strlen(pattern);
+	char *anchored = tg_xmalloc(n + 5);
+	int rc;
+
+	/* anchored: the whole SAN must match */
+	memcpy(anchored, "^(", 2);
+	memcpy(anchored + 2, pattern, n);
+	memcpy(anchored + 2 + n, ")$", 3);
+	rc = regcomp(&re->re, anchored, REG_EXTENDED | REG_NOSUB);
+	free(anchored);
+	if (rc != 0) {
+		char why[128];
+		regerror(rc, NULL, why, sizeof(why));
+		tg_diag_set(d, "invalid identity pattern '%.200s': %s", pattern, why);
+		free(re);
+		return TG_E_INVAL;
+	}
+	*out = re;
+	return TG_OK;
+}
+
+void tg_sign_regex_free(struct tg_sign_regex *re)
+{
+	if (!re)
+		return;
+	regfree(&re->re);
+	free(re);
+}
+
 static bool identity_matches(const char *san, const struct tg_sign_policy *p)
 {
+	struct tg_sign_regex *re = NULL;
+	bool ok;
+
 	if (p->identity)
 		return strcmp(san, p->identity) == 0;
-	if (p->identity_regex) {
-		regex_t re;
-		size_t n = strlen(p->identity_regex);
-		char *anchored = tg_xmalloc(n + 5);
-		bool ok = false;
-		/* anchored: the whole SAN must match */
-		memcpy(anchored, "^(", 2);
-		memcpy(anchored + 2, p->identity_regex, n);
-		memcpy(anchored + 2 + n, ")$", 3);
-		if (regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB) == 0) {
-			ok = regexec(&re, san, 0, NULL, 0) == 0;
-			regfree(&re);
-		}
-		free(anchored);
-		return ok;
-	}
-	return false;
+	if (p->identity_re)
+		return regexec(&p->identity_re->re, san, 0, NULL, 0) == 0;
+	if (!p->identity_regex || tg_sign_regex_compile(p->identity_regex, &re, NULL) != TG_OK)
+		return false;
+	ok = regexec(&re->re, san, 0, NULL, 0) == 0;
+	tg_sign_regex_free(re);
+	return ok;
 }
 
 /* A certificate authority of t valid at `at` that the leaf chains to at
@@ -309,9 +338,19 @@ tg_err tg_sign_verify(const struct tg_sign_bundle *b, const struct tg_sign_artif
 		tg_diag_init(&td);
 		for (k = 0; k < t->ntsas && !ok; k++) {
 			const struct tg_sign_ca *tsa = &t->tsas[k];
-			if (tg_tsa_verify(b->tsa[i], b->tsa_len[i], b->signature, b->signature_len,
-					  (const struct tg_x509 *const *)tsa->chain.certs,
-					  tsa->chain.count, &when, &td) != TG_OK)
+			tg_err tr;
+			/* the chain prepared when the root was loaded; a root built
+			 * by hand has none and takes the general path */
+			if (tsa->tsa)
+				tr = tg_tsa_anchor_verify(tsa->tsa, b->tsa[i], b->tsa_len[i],
+							  b->signature, b->signature_len, 0, &when,
+							  &td);
+			else
+				tr = tg_tsa_verify(b->tsa[i], b->tsa_len[i], b->signature,
+						   b->signature_len,
+						   (const struct tg_x509 *const *)tsa->chain.certs,
+						   tsa->chain.count, &when, &td);
+			if (tr != TG_OK)
 				continue;
 			if (!tg_sign_validity_contains(&tsa->valid, when)) {
 				tg_diag_set(&td, "the timestamp lies outside its authority's validity");
@@ -375,9 +414,12 @@ tg_err tg_sign_verify(const struct tg_sign_bundle *b, const struct tg_sign_artif
 			r = TG_E_VERIFY;
 			goto out;
 		}
-		if ((p->identity || p->identity_regex) && !identity_matches(res->san, p)) {
+		if ((p->identity || p->identity_regex || p->identity_re) &&
+		    !identity_matches(res->san, p)) {
 			tg_diag_set(d, "certificate identity '%s' does not match '%s'", res->san,
-				    p->identity ? p->identity : p->identity_regex);
+				    p->identity         ? p->identity
+				    : p->identity_regex ? p->identity_regex
+							: "the compiled identity pattern");
 			r = TG_E_VERIFY;
 			goto out;
 		}
