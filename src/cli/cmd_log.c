@@ -13,6 +13,7 @@
 #include "core/codec.h"
 #include "core/limits.h"
 #include "core/mem.h"
+#include "server/server.h"
 #include "tlog/tlog.h"
 
 #define LOG_BATCH 4096           /* entries per durable batch of `log add` */
@@ -53,11 +54,17 @@ const char tg_cli_log_checkpoint_usage[] =
 const char tg_cli_log_prove_usage[] =
 	"usage: tollgate log prove --dir D --index N [--size M]\n"
 	"       tollgate log prove --dir D --from OLD --to NEW\n"
+	"       tollgate log prove --server URL --ca-file PEM (--index N | --from OLD --to NEW)\n"
 	"\n"
 	"With --index, prints a c2sp.org/tlog-proof@v1 proof that entry N is in the\n"
 	"tree of size M (default: the current size), with the checkpoint the log\n"
 	"signed at that size. With --from/--to, prints the RFC 9162 consistency\n"
-	"proof between two tree sizes, one base64 hash per line.\n";
+	"proof between two tree sizes, one base64 hash per line.\n"
+	"\n"
+	"With --server (tollgated, authenticated by --ca-file as spiffe://TD/tollgated)\n"
+	"the proof is built from the log's C2SP tiles over HTTPS, for the server's\n"
+	"current checkpoint, after checking that the tiles hash to that checkpoint's\n"
+	"root. `log verify --vkey` then checks the checkpoint's signature.\n";
 
 const char tg_cli_log_verify_usage[] =
 	"usage: tollgate log verify --vkey VKEY --proof FILE [--witness VKEY]...\n"
@@ -388,6 +395,206 @@ static tg_err add_hash_lines(struct tg_buf *out, const struct tg_tlog_proof *p)
 	return r;
 }
 
+/* ---- proofs from a server's tiles (log prove --server) ---- */
+
+#define REMOTE_TILES 64 /* tiles kept by one `log prove --server` */
+
+struct remote {
+	struct tg_client c;
+	uint64_t size;                  /* of the checkpoint the proof is for */
+	struct {
+		unsigned level;
+		uint64_t index;
+		unsigned width;
+		uint8_t h[TG_TLOG_TILE_WIDTH][32];
+	} *tiles;
+	size_t ntiles;
+	struct tg_diag *d;
+};
+
+/* tlog-tiles' encoding of a tile index: 3-digit groups, all but the last
+ * prefixed with 'x' (1234067 -> x001/x234/067). */
+static void tile_index_path(uint64_t n, char *out, size_t cap)
+{
+	char groups[8][4];
+	size_t k = 0, len = 0;
+	do {
+		(void)snprintf(groups[k++], sizeof(groups[0]), "%03u", (unsigned)(n % 1000));
+		n /= 1000;
+	} while (n && k < TG_ARRAY_LEN(groups));
+	out[0] = '\0';
+	while (k-- > 0 && len < cap)
+		len += (size_t)snprintf(out + len, cap - len, "%s%s%s", k ? "x" : "", groups[k],
+					k ? "/" : "");
+}
+
+/* The level-8L hashes of tile (L, index), fetched once. */
+static tg_err remote_tile(struct remote *rm, unsigned L, uint64_t index, unsigned *width,
+			  uint8_t (**h)[32])
+{
+	struct tg_buf body = TG_BUF_INIT(TG_TLOG_TILE_WIDTH * 32 + 1);
+	uint64_t n = L * 8 >= 64 ? 0 : rm->size >> (L * 8); /* hashes at level 8L */
+	unsigned w;
+	char path[160], ip[64];
+	int status = 0;
+	size_t i;
+	tg_err r;
+
+	if (index >= (n + TG_TLOG_TILE_WIDTH - 1) / TG_TLOG_TILE_WIDTH)
+		return TG_E_RANGE;
+	w = index < n / TG_TLOG_TILE_WIDTH ? TG_TLOG_TILE_WIDTH : (unsigned)(n % TG_TLOG_TILE_WIDTH);
+	for (i = 0; i < rm->ntiles; i++)
+		if (rm->tiles[i].level == L && rm->tiles[i].index == index) {
+			*width = rm->tiles[i].width;
+			*h = rm->tiles[i].h;
+			return TG_OK;
+		}
+	if (rm->ntiles == REMOTE_TILES) {
+		tg_diag_set(rm->d, "the proof needs more than %d tiles", REMOTE_TILES);
+		return TG_E_TOOBIG;
+	}
+	tile_index_path(index, ip, sizeof(ip));
+	if (w == TG_TLOG_TILE_WIDTH)
+		(void)snprintf(path, sizeof(path), "/v1/log/tile/%u/%s", L, ip);
+	else
+		(void)snprintf(path, sizeof(path), "/v1/log/tile/%u/%s.p/%u", L, ip, w);
+	r = tg_client_request(&rm->c, "GET", path, NULL, NULL, 0, &status, &body, rm->d);
+	if (r == TG_OK && (status != 200 || body.len != (size_t)w * 32)) {
+		tg_diag_set(rm->d, "GET %s: the server answered %d with %zu bytes, want %u", path,
+			    status, body.len, w * 32);
+		r = TG_E_VERIFY;
+	}
+	if (r == TG_OK) {
+		i = rm->ntiles++;
+		rm->tiles[i].level = L;
+		rm->tiles[i].index = index;
+		rm->tiles[i].width = w;
+		memcpy(rm->tiles[i].h, body.data, body.len);
+		*width = w;
+		*h = rm->tiles[i].h;
+	}
+	tg_buf_release(&body);
+	return r;
+}
+
+/* tg_tlog_nodes over the server's tiles: a node at level L*8+k is the
+ * root of 2^k consecutive hashes of a level-8L tile. */
+static tg_err remote_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+{
+	struct remote *rm = ctx;
+	unsigned L = level / 8, k = level % 8, count = 1u << k, width = 0, off, i, j;
+	uint8_t(*h)[32] = NULL, tmp[TG_TLOG_TILE_WIDTH][32];
+	uint64_t first;
+	tg_err r;
+
+	if (index > (UINT64_MAX >> k))
+		return TG_E_RANGE;
+	first = index << k;
+	off = (unsigned)(first % TG_TLOG_TILE_WIDTH);
+	r = remote_tile(rm, L, first / TG_TLOG_TILE_WIDTH, &width, &h);
+	if (r != TG_OK)
+		return r;
+	if (off + count > width)
+		return TG_E_RANGE;
+	memcpy(tmp, h + off, (size_t)count * 32);
+	for (i = count; i > 1; i /= 2)
+		for (j = 0; j < i / 2; j++)
+			tg_tlog_node_hash(tmp[2 * j], tmp[2 * j + 1], tmp[j]);
+	memcpy(out, tmp[0], 32);
+	return TG_OK;
+}
+
+/* log prove --server: the current checkpoint, tiles checked against its
+ * root, then the proof as with --dir. */
+static int prove_remote(const char *server, const char *ca_file, bool has_index, uint64_t index,
+			uint64_t from, uint64_t to)
+{
+	struct remote rm;
+	struct tg_buf cp = TG_BUF_INIT(TG_NOTE_MAX), out = TG_BUF_INIT(TG_NOTE_MAX * 2);
+	struct tg_checkpoint ck;
+	struct tg_tlog_nodes src = {remote_node, &rm};
+	struct tg_diag d;
+	const char *end;
+	uint8_t root[32], leaf[32], old_root[32];
+	int status = 0, code = TG_EXIT_OK;
+	tg_err r;
+
+	tg_diag_init(&d);
+	memset(&rm, 0, sizeof(rm));
+	rm.d = &d;
+	if (tg_client_url(server, &rm.c, &d) != TG_OK) {
+		tg_cli_error("%s", d.msg);
+		return TG_EXIT_USAGE;
+	}
+	rm.c.ca_file = ca_file;
+	rm.tiles = tg_xcalloc(REMOTE_TILES, sizeof(*rm.tiles));
+	r = tg_client_request(&rm.c, "GET", "/v1/log/checkpoint", NULL, NULL, 0, &status, &cp, &d);
+	if (r != TG_OK) {
+		code = fail(TG_E_AGAIN, &d, server);
+		goto out;
+	}
+	end = status == 200 && cp.len ? memmem(cp.data, cp.len, "\n\n", 2) : NULL;
+	if (!end || tg_checkpoint_parse((const char *)cp.data, (size_t)(end - (const char *)cp.data) + 1,
+					&ck, &d) != TG_OK) {
+		code = fail(TG_E_VERIFY, &d, "the server's checkpoint");
+		goto out;
+	}
+	rm.size = ck.size;
+	if (has_index ? index >= ck.size : (from > to || to > ck.size)) {
+		tg_cli_error("the server's log has %llu entries", (unsigned long long)ck.size);
+		code = TG_EXIT_USAGE;
+		goto out;
+	}
+	r = tg_tlog_root(&src, ck.size, root);
+	if (r == TG_OK && memcmp(root, ck.root, 32) != 0) {
+		tg_diag_set(&d, "the server's tiles do not hash to its checkpoint's root");
+		r = TG_E_VERIFY;
+	}
+	if (r == TG_OK && has_index) {
+		struct tg_tlog_proof_file pf;
+		memset(&pf, 0, sizeof(pf));
+		pf.index = index;
+		pf.checkpoint = (char *)cp.data;
+		pf.checkpoint_len = cp.len;
+		r = tg_tlog_prove_inclusion(&src, index, ck.size, &pf.proof);
+		/* the path must lead from the tiles' leaf hash to the signed root:
+		 * tiles that disagree with each other fail here */
+		if (r == TG_OK)
+			r = remote_node(&rm, 0, index, leaf);
+		if (r == TG_OK &&
+		    tg_tlog_verify_inclusion(index, ck.size, leaf, &pf.proof, ck.root) != TG_OK) {
+			tg_diag_set(&d, "the server's tiles do not hash to its checkpoint's root");
+			r = TG_E_VERIFY;
+		}
+		if (r == TG_OK)
+			r = tg_tlog_proof_file_format(&pf, &out);
+	} else if (r == TG_OK) {
+		struct tg_tlog_proof p;
+		r = tg_tlog_prove_consistency(&src, from, to, &p);
+		if (r == TG_OK && from > 0 && from < to)
+			r = tg_tlog_root(&src, from, old_root);
+		if (r == TG_OK && to < ck.size)
+			r = tg_tlog_root(&src, to, root); /* else the signed root */
+		if (r == TG_OK && from > 0 && from < to &&
+		    tg_tlog_verify_consistency(from, to, old_root, to < ck.size ? root : ck.root,
+					       &p) != TG_OK) {
+			tg_diag_set(&d, "the server's tiles do not hash to its checkpoint's root");
+			r = TG_E_VERIFY;
+		}
+		if (r == TG_OK)
+			r = add_hash_lines(&out, &p);
+	}
+	if (r != TG_OK)
+		code = fail(r == TG_E_VERIFY ? r : TG_E_AGAIN, &d, "cannot build the proof from the server's tiles");
+	else if (tg_cli_write(out.data, out.len) != TG_OK)
+		code = TG_EXIT_INTERNAL;
+out:
+	free(rm.tiles);
+	tg_buf_release(&cp);
+	tg_buf_release(&out);
+	return code;
+}
+
 int tg_cli_log_prove(const struct tg_cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {{"dir", required_argument, NULL, 'd'},
@@ -395,9 +602,11 @@ int tg_cli_log_prove(const struct tg_cli_cmd *cmd, int argc, char **argv)
 					     {"size", required_argument, NULL, 's'},
 					     {"from", required_argument, NULL, 'f'},
 					     {"to", required_argument, NULL, 't'},
+					     {"server", required_argument, NULL, 'S'},
+					     {"ca-file", required_argument, NULL, 'C'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	const char *dir = NULL;
+	const char *dir = NULL, *server = NULL, *ca_file = NULL;
 	uint64_t index = 0, size = 0, from = 0, to = 0;
 	bool has_index = false, has_size = false, has_from = false, has_to = false;
 	struct tg_tlog *log = NULL;
@@ -409,11 +618,17 @@ int tg_cli_log_prove(const struct tg_cli_cmd *cmd, int argc, char **argv)
 
 	tg_diag_init(&d);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":d:i:s:f:t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:i:s:f:t:S:C:h", opts, NULL)) != -1) {
 		bool ok = true;
 		switch (c) {
 		case 'd':
 			dir = optarg;
+			break;
+		case 'S':
+			server = optarg;
+			break;
+		case 'C':
+			ca_file = optarg;
 			break;
 		case 'i':
 			ok = parse_u64(optarg, &index);
@@ -439,10 +654,15 @@ int tg_cli_log_prove(const struct tg_cli_cmd *cmd, int argc, char **argv)
 		if (!ok)
 			return tg_cli_usage_error(cmd, "'%s' is not a non-negative integer", optarg);
 	}
-	if (!dir || optind != argc)
-		return tg_cli_usage_error(cmd, "--dir is required");
+	if (!dir == !server || !server != !ca_file || optind != argc)
+		return tg_cli_usage_error(cmd, "give --dir D, or --server URL with --ca-file PEM");
 	if (has_index == (has_from || has_to) || has_from != has_to || (has_size && !has_index))
 		return tg_cli_usage_error(cmd, "give --index [--size] or --from and --to");
+	if (server && has_size)
+		return tg_cli_usage_error(cmd, "--size is for --dir: a server proves for its "
+					       "current checkpoint");
+	if (server)
+		return prove_remote(server, ca_file, has_index, index, from, to);
 
 	r = tg_tlog_open(dir, TG_TLOG_READ, &log, &d);
 	if (r != TG_OK) {
