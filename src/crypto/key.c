@@ -233,8 +233,14 @@ tg_err tg_key_validate(const struct tg_key *k, struct tg_diag *d)
 			tg_diag_set(d, "EC key with explicit curve parameters (use a named curve)");
 			goto out;
 		}
+		/* P-256, P-384 and P-521 have cofactor 1: every point on the
+		 * curve other than infinity has the prime order n, so the quick
+		 * check (coordinates in range, on the curve, not infinity) is
+		 * the full check without its n*Q == infinity scalar
+		 * multiplication, which cannot fail after it (SP 800-56A
+		 * 5.6.2.3.4, partial validation for prime-order curves) */
 		ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
-		if (!ctx || EVP_PKEY_public_check(ctx) != 1) {
+		if (!ctx || EVP_PKEY_public_check_quick(ctx) != 1) {
 			ERR_clear_error();
 			tg_diag_set(d, "EC public key is not a valid point on its curve");
 			goto out;

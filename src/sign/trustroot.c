@@ -294,6 +294,8 @@ out:
 	if (r != TG_OK) {
 		free(out->uri);
 		tg_x509_list_release(&out->chain);
+		tg_tsa_anchor_free(out->tsa);
+		out->tsa = NULL;
 	}
 	return r;
 }

@@ -283,6 +283,50 @@ TEST(der_inputs)
 	CHECK(ERR_peek_error() == 0);
 }
 
+/* The check of an EC public point (tg_key_validate): P-256, P-384 and
+ * P-521 have cofactor 1, so on the curve and not at infinity is all there
+ * is to check; such points are refused whatever layer sees them first. */
+TEST(ec_public_points)
+{
+	static const enum tg_key_type types[] = {TG_KEY_EC_P256, TG_KEY_EC_P384, TG_KEY_EC_P521};
+	size_t i;
+	for (i = 0; i < TG_ARRAY_LEN(types); i++) {
+		struct tg_key *gen = NULL, *k = NULL;
+		struct tg_buf spki = TG_BUF_INIT(4096);
+		uint8_t inf[64];
+		size_t hdr, alg;
+		CHECK_OK(tg_key_generate(types[i], 0, &gen));
+		CHECK_OK(tg_key_to_spki_der(gen, &spki));
+		if (!gen || spki.len < 8)
+			goto next;
+		/* the key itself */
+		CHECK_OK(tg_key_from_der(spki.data, spki.len, false, &k, NULL));
+		CHECK(k && tg_key_type(k) == types[i]);
+		tg_key_free(k);
+		k = NULL;
+		/* y changed: off the curve */
+		spki.data[spki.len - 1] ^= 0x01;
+		CHECK(tg_key_from_der(spki.data, spki.len, false, &k, NULL) != TG_OK && !k);
+		spki.data[spki.len - 1] ^= 0x01;
+		/* the point at infinity (the single octet 0x00) */
+		hdr = (spki.data[1] & 0x80) ? 2 + (size_t)(spki.data[1] & 0x7f) : 2;
+		alg = 2 + (size_t)spki.data[hdr + 1];
+		CHECK(alg + 6 <= sizeof(inf));
+		if (alg + 6 > sizeof(inf))
+			goto next;
+		inf[0] = 0x30;
+		inf[1] = (uint8_t)(alg + 4);
+		memcpy(inf + 2, spki.data + hdr, alg);
+		memcpy(inf + 2 + alg, "\x03\x02\x00\x00", 4);
+		CHECK(tg_key_from_der(inf, alg + 6, false, &k, NULL) != TG_OK && !k);
+	next:
+		tg_key_free(k);
+		tg_key_free(gen);
+		tg_buf_release(&spki);
+	}
+	CHECK(ERR_peek_error() == 0);
+}
+
 TEST(pem_rejections)
 {
 	static const struct {
@@ -866,6 +910,7 @@ int main(void)
 	RUN(generated_round_trips);
 	RUN(openssl_files);
 	RUN(der_inputs);
+	RUN(ec_public_points);
 	RUN(pem_rejections);
 	RUN(rfc_thumbprints);
 	RUN(jwk_ec_rules);
