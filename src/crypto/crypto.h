@@ -540,6 +540,17 @@ tg_err tg_tsa_sign(const struct tg_key *key, const struct tg_x509 *cert,
 		   const struct tg_x509 *const *chain, size_t nchain, const char *policy,
 		   const uint8_t *data, size_t len, struct tg_time at,
 		   struct tg_buf *out) TG_MUST_CHECK;
+/*
+ * The responder under tg_tsa_sign, for a TimeStampReq (DER, req_len
+ * bytes) from a client: imprints by SHA-256/384/512, the same response
+ * profile, genTime `at` (NULL: now). Appends the TimeStampResp (DER) to
+ * out, granted or not; *status gets its PKIStatus (0 granted, 2 rejection
+ * for a request it cannot answer). TG_E_CRYPTO when OpenSSL fails.
+ */
+tg_err tg_tsa_respond(const struct tg_key *key, const struct tg_x509 *cert,
+		      const struct tg_x509 *const *chain, size_t nchain, const char *policy,
+		      const uint8_t *req, size_t req_len, const struct tg_time *at, int *status,
+		      struct tg_buf *out) TG_MUST_CHECK;
 
 #define TG_X509_VERIFY_NO_PURPOSE 0 /* no EKU requirement */
 /*

@@ -8,6 +8,7 @@
  */
 #include "crypto/crypto.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -665,45 +666,30 @@ static int time_cb(TS_RESP_CTX *ctx, void *data, long *sec, long *usec)
 	return 1;
 }
 
-tg_err tg_tsa_sign(const struct tg_key *key, const struct tg_x509 *cert,
-		   const struct tg_x509 *const *chain, size_t nchain, const char *policy,
-		   const uint8_t *data, size_t len, struct tg_time at, struct tg_buf *out)
+tg_err tg_tsa_respond(const struct tg_key *key, const struct tg_x509 *cert,
+		      const struct tg_x509 *const *chain, size_t nchain, const char *policy,
+		      const uint8_t *req, size_t req_len, const struct tg_time *at, int *status,
+		      struct tg_buf *out)
 {
-	TS_REQ *req = NULL;
-	TS_MSG_IMPRINT *mi = NULL;
-	X509_ALGOR *algo = NULL;
 	ASN1_OBJECT *pol = NULL;
 	TS_RESP_CTX *ctx = NULL;
 	TS_RESP *resp = NULL;
 	STACK_OF(X509) *certs = NULL;
 	BIO *reqbio = NULL;
-	unsigned char *reqder = NULL, *respder = NULL;
-	uint8_t digest[32];
-	const EVP_MD *md;
-	int reqlen, resplen;
+	unsigned char *respder = NULL;
+	const EVP_MD *md = tg_key_type(key) == TG_KEY_EC_P384 ? EVP_sha384() : EVP_sha256();
+	struct tg_time when;
+	int resplen;
 	size_t i;
 	tg_err r = TG_E_CRYPTO;
 
-	if (tg_hash(TG_SHA256, data, len, digest) != TG_OK)
-		return TG_E_CRYPTO;
-	md = tg_key_type(key) == TG_KEY_EC_P384 ? EVP_sha384() : EVP_sha256();
-	/* the request, as a client would send it */
-	req = TS_REQ_new();
-	mi = TS_MSG_IMPRINT_new();
-	algo = X509_ALGOR_new();
-	pol = OBJ_txt2obj(policy, 1);
-	if (!req || !mi || !algo || !pol || !TS_REQ_set_version(req, 1) ||
-	    !X509_ALGOR_set0(algo, OBJ_nid2obj(NID_sha256), V_ASN1_NULL, NULL) ||
-	    !TS_MSG_IMPRINT_set_algo(mi, algo) || !TS_MSG_IMPRINT_set_msg(mi, digest, 32) ||
-	    !TS_REQ_set_msg_imprint(req, mi) || !TS_REQ_set_cert_req(req, 1))
-		goto out;
-	reqlen = i2d_TS_REQ(req, &reqder);
-	if (reqlen <= 0)
-		goto out;
-	reqbio = BIO_new_mem_buf(reqder, reqlen);
+	if (req_len > INT_MAX)
+		return TG_E_TOOBIG;
+	reqbio = BIO_new_mem_buf(req, (int)req_len);
 	ctx = TS_RESP_CTX_new();
 	certs = sk_X509_new_null();
-	if (!reqbio || !ctx || !certs)
+	pol = OBJ_txt2obj(policy, 1);
+	if (!reqbio || !ctx || !certs || !pol)
 		goto out;
 	for (i = 0; i < nchain; i++)
 		if (!sk_X509_push(certs, chain[i]->x) || !X509_up_ref(chain[i]->x))
@@ -711,23 +697,26 @@ tg_err tg_tsa_sign(const struct tg_key *key, const struct tg_x509 *cert,
 	if (!TS_RESP_CTX_set_signer_cert(ctx, cert->x) ||
 	    !TS_RESP_CTX_set_signer_key(ctx, key->pkey) || !TS_RESP_CTX_set_certs(ctx, certs) ||
 	    !TS_RESP_CTX_set_def_policy(ctx, pol) || !TS_RESP_CTX_add_md(ctx, EVP_sha256()) ||
+	    !TS_RESP_CTX_add_md(ctx, EVP_sha384()) || !TS_RESP_CTX_add_md(ctx, EVP_sha512()) ||
 	    !TS_RESP_CTX_set_signer_digest(ctx, md) || !TS_RESP_CTX_set_accuracy(ctx, 1, 0, 0) ||
 	    !TS_RESP_CTX_set_clock_precision_digits(ctx, 0))
 		goto out;
 	TS_RESP_CTX_set_serial_cb(ctx, serial_cb, NULL);
-	TS_RESP_CTX_set_time_cb(ctx, time_cb, &at);
+	if (at) {
+		when = *at;
+		TS_RESP_CTX_set_time_cb(ctx, time_cb, &when);
+	}
 	TS_RESP_CTX_add_flags(ctx, TS_ESS_CERT_ID_CHAIN);
 	resp = TS_RESP_create_response(ctx, reqbio);
-	if (!resp ||
-	    ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(resp))) != 0)
+	if (!resp)
 		goto out;
+	*status = (int)ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(resp)));
 	resplen = i2d_TS_RESP(resp, &respder);
 	if (resplen <= 0)
 		goto out;
 	r = tg_buf_add(out, respder, (size_t)resplen);
 out:
 	ERR_clear_error();
-	OPENSSL_free(reqder);
 	OPENSSL_free(respder);
 	BIO_free(reqbio);
 	TS_RESP_free(resp);
@@ -735,6 +724,45 @@ out:
 	if (certs)
 		sk_X509_pop_free(certs, X509_free);
 	ASN1_OBJECT_free(pol);
+	return r;
+}
+
+tg_err tg_tsa_sign(const struct tg_key *key, const struct tg_x509 *cert,
+		   const struct tg_x509 *const *chain, size_t nchain, const char *policy,
+		   const uint8_t *data, size_t len, struct tg_time at, struct tg_buf *out)
+{
+	TS_REQ *req = NULL;
+	TS_MSG_IMPRINT *mi = NULL;
+	X509_ALGOR *algo = NULL;
+	unsigned char *reqder = NULL;
+	uint8_t digest[32];
+	size_t before = out->len;
+	int reqlen, status = -1;
+	tg_err r = TG_E_CRYPTO;
+
+	if (tg_hash(TG_SHA256, data, len, digest) != TG_OK)
+		return TG_E_CRYPTO;
+	/* the request, as a client would send it */
+	req = TS_REQ_new();
+	mi = TS_MSG_IMPRINT_new();
+	algo = X509_ALGOR_new();
+	if (!req || !mi || !algo || !TS_REQ_set_version(req, 1) ||
+	    !X509_ALGOR_set0(algo, OBJ_nid2obj(NID_sha256), V_ASN1_NULL, NULL) ||
+	    !TS_MSG_IMPRINT_set_algo(mi, algo) || !TS_MSG_IMPRINT_set_msg(mi, digest, 32) ||
+	    !TS_REQ_set_msg_imprint(req, mi) || !TS_REQ_set_cert_req(req, 1))
+		goto out;
+	reqlen = i2d_TS_REQ(req, &reqder);
+	if (reqlen <= 0)
+		goto out;
+	r = tg_tsa_respond(key, cert, chain, nchain, policy, reqder, (size_t)reqlen, &at, &status,
+			   out);
+	if (r == TG_OK && status != 0) {
+		tg_buf_truncate(out, before); /* only a granted timestamp is an answer */
+		r = TG_E_CRYPTO;
+	}
+out:
+	ERR_clear_error();
+	OPENSSL_free(reqder);
 	X509_ALGOR_free(algo);
 	TS_MSG_IMPRINT_free(mi);
 	TS_REQ_free(req);

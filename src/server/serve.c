@@ -78,9 +78,50 @@ static int take_fd(int ctl)
 	return fd;
 }
 
-void tg_server_serve(int ctl, tg_err (*serve_one)(void *ctx, int fd), void *ctx,
-		     volatile int *stop)
+/* One request from a worker's socket; TG_E_IO when the worker is gone. */
+static tg_err serve_one(const struct tg_server_handler *h, int fd, struct tg_buf *in)
 {
+	struct tg_server_answer o;
+	struct tg_smsg m, out;
+	struct tg_diag d;
+	size_t i;
+	tg_err r;
+
+	tg_diag_init(&d);
+	r = tg_smsg_recv(fd, in, &m, &d);
+	if (r == TG_E_IO)
+		return r;
+	for (i = 0; i < TG_SMSG_FIELDS; i++)
+		tg_buf_init(&o.f[i], h->caps[i]);
+	o.n = 0;
+	if (r == TG_OK)
+		r = h->dispatch(h->ctx, &m, &o, &d);
+	memset(&out, 0, sizeof(out));
+	out.type = TG_SMSG_RESPONSE | (uint32_t)r;
+	if (r == TG_OK) {
+		out.n = o.n;
+		for (i = 0; i < o.n; i++) {
+			out.f[i].p = o.f[i].data;
+			out.f[i].len = o.f[i].len;
+		}
+	} else {
+		out.n = 1;
+		out.f[0].p = (const uint8_t *)(d.msg[0] ? d.msg : tg_strerror(r));
+		out.f[0].len = strlen((const char *)out.f[0].p);
+	}
+	r = tg_smsg_send(fd, &out);
+	for (i = 0; i < TG_SMSG_FIELDS; i++) {
+		if (h->wipe)
+			tg_buf_release_wipe(&o.f[i]);
+		else
+			tg_buf_release(&o.f[i]);
+	}
+	return r == TG_OK ? TG_OK : TG_E_IO;
+}
+
+void tg_server_serve(int ctl, const struct tg_server_handler *h, volatile int *stop)
+{
+	struct tg_buf in = TG_BUF_INIT(TG_SMSG_MAX);
 	struct pollfd p[1 + TG_API_WORKERS_MAX];
 	size_t n = 0, i, start = 0;
 
@@ -114,7 +155,7 @@ void tg_server_serve(int ctl, tg_err (*serve_one)(void *ctx, int fd), void *ctx,
 			size_t j = 1 + (start + i) % n;
 			if (!p[j].revents)
 				continue;
-			if (!(p[j].revents & POLLIN) || serve_one(ctx, p[j].fd) == TG_E_IO) {
+			if (!(p[j].revents & POLLIN) || serve_one(h, p[j].fd, &in) == TG_E_IO) {
 				close(p[j].fd);
 				p[j].fd = -1;
 			}
@@ -132,4 +173,5 @@ void tg_server_serve(int ctl, tg_err (*serve_one)(void *ctx, int fd), void *ctx,
 	}
 	for (i = 1; i <= n; i++)
 		close(p[i].fd);
+	tg_buf_release(&in);
 }

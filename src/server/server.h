@@ -245,16 +245,30 @@ tg_err tg_server_tile_path_parse(const char *p, size_t n, struct tg_server_tile 
 				 struct tg_diag *d) TG_MUST_CHECK;
 
 #define TG_API_WORKERS_MAX 8 /* api worker processes (config api_workers) */
+/* The fields of an answer to one request, filled by a dispatch function. */
+struct tg_server_answer {
+	struct tg_buf f[TG_SMSG_FIELDS];
+	size_t n;                       /* fields in use */
+};
+/* How a process answers: dispatch(ctx, request, answer, d) fills the
+ * answer, or fails with d's message; caps[i] bounds field i (0: unused);
+ * with wipe the fields are wiped after sending (they may hold secrets). */
+struct tg_server_handler {
+	tg_err (*dispatch)(void *ctx, const struct tg_smsg *m, struct tg_server_answer *o,
+			   struct tg_diag *d);
+	void *ctx;
+	size_t caps[TG_SMSG_FIELDS];
+	bool wipe;
+};
 /*
  * The request loop of the signer and the store (serve.c): serves the
  * sockets of the api workers, one request at a time, round robin among
- * those ready. serve_one(ctx, fd) reads one request on fd and answers it;
- * TG_E_IO means the worker is gone (its socket is closed). The parent
- * passes each worker's socket over ctl (tg_server_pass_fd); returns when
- * *stop is set or ctl closes.
+ * those ready: each request is decoded, given to h->dispatch, and answered
+ * (TG_SMSG_RESPONSE | the error, with the fields or the message). A worker
+ * whose socket fails is dropped. The parent passes each worker's socket
+ * over ctl (tg_server_pass_fd); returns when *stop is set or ctl closes.
  */
-void tg_server_serve(int ctl, tg_err (*serve_one)(void *ctx, int fd), void *ctx,
-		     volatile int *stop);
+void tg_server_serve(int ctl, const struct tg_server_handler *h, volatile int *stop);
 /* Sends fd over the unix socket ctl (SCM_RIGHTS). */
 tg_err tg_server_pass_fd(int ctl, int fd) TG_MUST_CHECK;
 /*

@@ -29,15 +29,14 @@
 #include "sign/sign.h"
 #include "tlog/tlog.h"
 
-#define TSA_POLICY "2.999.7.1" /* the same local policy as tollgate signer (src/sign) */
 
 struct sp {
 	const struct tg_server_config *c;
 	struct tg_ca *ca;
 	struct tg_x509 *cs_inter;        /* code-signing intermediate */
 	struct tg_key *cs_key;
-	X509 *tsa_cert, *tsa_root;
-	EVP_PKEY *tsa_key;
+	struct tg_x509 *tsa_cert, *tsa_root;
+	struct tg_key *tsa_key;
 	struct tg_tlog *log;
 	uint8_t log_id[32];
 };
@@ -48,48 +47,6 @@ static tg_err path_join(const char *dir, const char *name, char *out, size_t cap
 {
 	int n = snprintf(out, cap, "%s/%s", dir, name);
 	return (n < 0 || (size_t)n >= cap) ? TG_E_TOOBIG : TG_OK;
-}
-
-static tg_err load_x509(const char *dir, const char *name, X509 **out, struct tg_diag *d)
-{
-	char p[PATH_MAX];
-	FILE *f;
-	if (path_join(dir, name, p, sizeof(p)) != TG_OK)
-		return TG_E_TOOBIG;
-	f = fopen(p, "r");
-	if (!f) {
-		tg_diag_set(d, "cannot open '%s'", p);
-		return TG_E_IO;
-	}
-	*out = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
-	if (!*out) {
-		ERR_clear_error();
-		tg_diag_set(d, "no certificate in '%s'", p);
-		return TG_E_PARSE;
-	}
-	return TG_OK;
-}
-
-static tg_err load_pkey(const char *dir, const char *name, EVP_PKEY **out, struct tg_diag *d)
-{
-	char p[PATH_MAX];
-	FILE *f;
-	if (path_join(dir, name, p, sizeof(p)) != TG_OK)
-		return TG_E_TOOBIG;
-	f = fopen(p, "r");
-	if (!f) {
-		tg_diag_set(d, "cannot open '%s'", p);
-		return TG_E_IO;
-	}
-	*out = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
-	if (!*out) {
-		ERR_clear_error();
-		tg_diag_set(d, "no private key in '%s'", p);
-		return TG_E_KEY;
-	}
-	return TG_OK;
 }
 
 static tg_err chain_pem(const struct tg_x509_list *l, struct tg_buf *out)
@@ -107,16 +64,14 @@ static void sp_release(struct sp *s)
 	tg_ca_close(s->ca);
 	tg_x509_free(s->cs_inter);
 	tg_key_free(s->cs_key);
-	X509_free(s->tsa_cert);
-	X509_free(s->tsa_root);
-	EVP_PKEY_free(s->tsa_key);
+	tg_x509_free(s->tsa_cert);
+	tg_x509_free(s->tsa_root);
+	tg_key_free(s->tsa_key);
 	tg_tlog_close(s->log);
 }
 
 static tg_err sp_open(struct sp *s, const struct tg_server_config *c, struct tg_diag *d)
 {
-	struct tg_buf pem = TG_BUF_INIT(TG_LIMIT_PEM_FILE);
-	struct tg_x509_list l = {NULL, 0};
 	char p[PATH_MAX];
 	tg_err r;
 
@@ -124,57 +79,27 @@ static tg_err sp_open(struct sp *s, const struct tg_server_config *c, struct tg_
 	s->c = c;
 	r = tg_ca_open(c->ca_dir, &s->ca, d);
 	if (r == TG_OK)
-		r = path_join(c->signer_dir, "ca-intermediate.pem", p, sizeof(p));
+		r = tg_signer_read_cert(c->signer_dir, "ca-intermediate.pem", &s->cs_inter, d);
 	if (r == TG_OK)
-		r = tg_fs_read(p, &pem, d);
+		r = tg_signer_read_key(c->signer_dir, "ca-intermediate.key", &s->cs_key, d);
 	if (r == TG_OK)
-		r = tg_x509_list_from_pem((const char *)pem.data, pem.len, &l, d);
-	if (r == TG_OK && l.count != 1)
-		r = TG_E_PARSE;
-	if (r == TG_OK) {
-		s->cs_inter = tg_x509_ref(l.certs[0]);
-		r = path_join(c->signer_dir, "ca-intermediate.key", p, sizeof(p));
-	}
+		r = tg_signer_read_cert(c->signer_dir, "tsa.pem", &s->tsa_cert, d);
 	if (r == TG_OK)
-		r = tg_key_load_file(p, &s->cs_key, d);
+		r = tg_signer_read_cert(c->signer_dir, "tsa-root.pem", &s->tsa_root, d);
 	if (r == TG_OK)
-		r = load_x509(c->signer_dir, "tsa.pem", &s->tsa_cert, d);
-	if (r == TG_OK)
-		r = load_x509(c->signer_dir, "tsa-root.pem", &s->tsa_root, d);
-	if (r == TG_OK)
-		r = load_pkey(c->signer_dir, "tsa.key", &s->tsa_key, d);
+		r = tg_signer_read_key(c->signer_dir, "tsa.key", &s->tsa_key, d);
 	if (r == TG_OK)
 		r = path_join(c->signer_dir, "log", p, sizeof(p));
 	if (r == TG_OK)
 		r = tg_tlog_open(p, TG_TLOG_APPEND, &s->log, d);
 	if (r == TG_OK)
 		r = tg_sign_log_key_hash(tg_tlog_key(s->log), s->log_id);
-	tg_x509_list_release(&l);
-	tg_buf_release(&pem);
 	return r;
 }
 
 /* ---- responses ---- */
 
-struct resp {
-	struct tg_buf f[TG_SMSG_FIELDS];
-	size_t n;
-};
-
-static void resp_init(struct resp *o)
-{
-	size_t i;
-	for (i = 0; i < TG_SMSG_FIELDS; i++)
-		tg_buf_init(&o->f[i], TG_SMSG_MAX / 2);
-	o->n = 0;
-}
-
-static void resp_release(struct resp *o)
-{
-	size_t i;
-	for (i = 0; i < TG_SMSG_FIELDS; i++)
-		tg_buf_release_wipe(&o->f[i]);
-}
+/* Answers are struct tg_server_answer (server.h); serve.c sends them. */
 
 /* ---- handlers ---- */
 
@@ -195,7 +120,7 @@ static tg_err spki_key(const struct tg_smsg *m, size_t i, struct tg_key **k, str
 	return TG_OK;
 }
 
-static tg_err h_server_svid(struct sp *s, const struct tg_smsg *m, struct resp *o,
+static tg_err h_server_svid(struct sp *s, const struct tg_smsg *m, struct tg_server_answer *o,
 			    struct tg_diag *d)
 {
 	struct tg_spiffe_id id;
@@ -222,7 +147,7 @@ static tg_err h_server_svid(struct sp *s, const struct tg_smsg *m, struct resp *
 	return r;
 }
 
-static tg_err h_bundle(struct sp *s, struct resp *o)
+static tg_err h_bundle(struct sp *s, struct tg_server_answer *o)
 {
 	struct tg_bundle b;
 	tg_err r;
@@ -318,7 +243,7 @@ static enum tg_oidc_profile profile_of(const char *p)
 	return TG_OIDC_GENERIC;
 }
 
-static tg_err h_attest(struct sp *s, const struct tg_smsg *m, struct resp *o, struct tg_diag *d)
+static tg_err h_attest(struct sp *s, const struct tg_smsg *m, struct tg_server_answer *o, struct tg_diag *d)
 {
 	struct tg_arena a;
 	struct tg_attestation att;
@@ -501,7 +426,7 @@ td:
 	return r;
 }
 
-static tg_err h_jwt_svid(struct sp *s, const struct tg_smsg *m, struct resp *o, struct tg_diag *d)
+static tg_err h_jwt_svid(struct sp *s, const struct tg_smsg *m, struct tg_server_answer *o, struct tg_diag *d)
 {
 	struct tg_x509_list l = {NULL, 0};
 	struct tg_spiffe_id id;
@@ -527,7 +452,7 @@ static tg_err h_jwt_svid(struct sp *s, const struct tg_smsg *m, struct resp *o, 
 
 
 
-static tg_err h_signing_cert(struct sp *s, const struct tg_smsg *m, struct resp *o,
+static tg_err h_signing_cert(struct sp *s, const struct tg_smsg *m, struct tg_server_answer *o,
 			     struct tg_diag *d)
 {
 	struct tg_sign_identity *id = tg_xcalloc(1, sizeof(*id));
@@ -605,89 +530,38 @@ out:
 	return r;
 }
 
-static ASN1_INTEGER *serial_cb(TS_RESP_CTX *ctx, void *data)
-{
-	uint8_t raw[16];
-	BIGNUM *bn;
-	ASN1_INTEGER *i = NULL;
-	(void)ctx;
-	(void)data;
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return NULL;
-	raw[0] = (uint8_t)((raw[0] & 0x7f) | 0x01);
-	bn = BN_bin2bn(raw, sizeof(raw), NULL);
-	if (bn)
-		i = BN_to_ASN1_INTEGER(bn, NULL);
-	BN_free(bn);
-	return i;
-}
-
 /* RFC 3161 2.4: a TimeStampResp to the client's TimeStampReq. The
  * request was parsed strictly (DER, no trailing bytes) before OpenSSL's
  * responder judges it; a rejection is a TimeStampResp too. */
-static tg_err h_timestamp(struct sp *s, const struct tg_smsg *m, struct resp *o,
+static tg_err h_timestamp(struct sp *s, const struct tg_smsg *m, struct tg_server_answer *o,
 			  struct tg_diag *d)
 {
 	const unsigned char *p = m->f[0].p;
 	TS_REQ *req = d2i_TS_REQ(NULL, &p, (long)m->f[0].len);
-	TS_RESP_CTX *ctx = NULL;
-	TS_RESP *resp = NULL;
-	STACK_OF(X509) *certs = NULL;
-	ASN1_OBJECT *pol = NULL;
-	BIO *bio = NULL;
-	unsigned char *der = NULL;
-	int len;
-	tg_err r = TG_E_CRYPTO;
+	int status = -1;
+	tg_err r;
 
 	if (!req || p != m->f[0].p + m->f[0].len) {
+		ERR_clear_error();
+		TS_REQ_free(req);
 		tg_diag_set(d, "malformed TimeStampReq (DER)");
-		r = TG_E_PARSE;
-		goto out;
+		return TG_E_PARSE;
 	}
-	bio = BIO_new_mem_buf(m->f[0].p, (int)m->f[0].len);
-	ctx = TS_RESP_CTX_new();
-	certs = sk_X509_new_null();
-	pol = OBJ_txt2obj(TSA_POLICY, 1);
-	if (!bio || !ctx || !certs || !pol || !sk_X509_push(certs, s->tsa_root) ||
-	    !X509_up_ref(s->tsa_root))
-		goto out;
-	if (!TS_RESP_CTX_set_signer_cert(ctx, s->tsa_cert) ||
-	    !TS_RESP_CTX_set_signer_key(ctx, s->tsa_key) || !TS_RESP_CTX_set_certs(ctx, certs) ||
-	    !TS_RESP_CTX_set_def_policy(ctx, pol) || !TS_RESP_CTX_add_md(ctx, EVP_sha256()) ||
-	    !TS_RESP_CTX_add_md(ctx, EVP_sha384()) || !TS_RESP_CTX_add_md(ctx, EVP_sha512()) ||
-	    !TS_RESP_CTX_set_signer_digest(ctx, EVP_sha256()) ||
-	    !TS_RESP_CTX_set_accuracy(ctx, 1, 0, 0) ||
-	    !TS_RESP_CTX_set_clock_precision_digits(ctx, 0))
-		goto out;
-	TS_RESP_CTX_set_serial_cb(ctx, serial_cb, NULL);
-	TS_RESP_CTX_add_flags(ctx, TS_ESS_CERT_ID_CHAIN);
-	resp = TS_RESP_create_response(ctx, bio);
-	if (!resp)
-		goto out;
-	len = i2d_TS_RESP(resp, &der);
-	if (len <= 0)
-		goto out;
-	r = tg_buf_add(&o->f[0], der, (size_t)len);
-	o->n = 1;
-out:
-	if (r == TG_E_CRYPTO)
-		tg_diag_set(d, "the timestamp authority could not answer");
-	ERR_clear_error();
-	OPENSSL_free(der);
-	BIO_free(bio);
-	TS_RESP_free(resp);
-	TS_RESP_CTX_free(ctx);
-	if (certs)
-		sk_X509_pop_free(certs, X509_free);
-	ASN1_OBJECT_free(pol);
 	TS_REQ_free(req);
-	return r;
+	r = tg_tsa_respond(s->tsa_key, s->tsa_cert, (const struct tg_x509 *const *)&s->tsa_root, 1,
+			   TG_SIGNER_TSA_POLICY, m->f[0].p, m->f[0].len, NULL, &status, &o->f[0]);
+	if (r != TG_OK) {
+		tg_diag_set(d, "the timestamp authority could not answer");
+		return r;
+	}
+	o->n = 1;
+	return TG_OK;
 }
 
 /* Appends one entry (already validated and canonicalized by the worker,
  * checked again here to be canonical JSON) and answers with the
  * transparency log entry in Sigstore bundle form. */
-static tg_err h_log_append(struct sp *s, const struct tg_smsg *m, struct resp *o,
+static tg_err h_log_append(struct sp *s, const struct tg_smsg *m, struct tg_server_answer *o,
 			   struct tg_diag *d)
 {
 	struct tg_arena a;
@@ -781,7 +655,7 @@ out:
  * the entry is built here from its SHA-256, the artifact and the verdict:
  * {"apiVersion":"0.0.1","kind":"tollgate-gate-decision","spec":{"allow",
  * "artifact","decision":{"algorithm":"SHA2_256","digest"}}}. */
-static tg_err h_log_decision(struct sp *s, const struct tg_smsg *m, struct resp *o,
+static tg_err h_log_decision(struct sp *s, const struct tg_smsg *m, struct tg_server_answer *o,
 			     struct tg_diag *d)
 {
 	struct tg_arena a;
@@ -1022,7 +896,7 @@ tg_err tg_server_admission_entry(const uint8_t *rec, size_t n, struct tg_buf *en
 
 /* Logs an AdmissionReview decision: the worker's record is checked and
  * the entry built from its validated fields (tg_server_admission_entry). */
-static tg_err h_log_admission(struct sp *s, const struct tg_smsg *m, struct resp *o,
+static tg_err h_log_admission(struct sp *s, const struct tg_smsg *m, struct tg_server_answer *o,
 			      struct tg_diag *d)
 {
 	struct tg_buf e = TG_BUF_INIT(TG_SMSG_MAX / 2);
@@ -1042,7 +916,7 @@ static tg_err h_log_admission(struct sp *s, const struct tg_smsg *m, struct resp
 	return r;
 }
 
-static tg_err h_log_info(struct sp *s, struct resp *o)
+static tg_err h_log_info(struct sp *s, struct tg_server_answer *o)
 {
 	tg_err r = tg_tlog_checkpoint(s->log, &o->f[0]);
 	if (r == TG_OK)
@@ -1051,8 +925,11 @@ static tg_err h_log_info(struct sp *s, struct resp *o)
 	return r;
 }
 
-static tg_err dispatch(struct sp *s, const struct tg_smsg *m, struct resp *o, struct tg_diag *d)
+static tg_err dispatch(void *ctx, const struct tg_smsg *m, struct tg_server_answer *o,
+		       struct tg_diag *d)
 {
+	struct sp *s = ctx;
+
 	switch (m->type) {
 	case TG_SMSG_SERVER_SVID: return h_server_svid(s, m, o, d);
 	case TG_SMSG_BUNDLE: return h_bundle(s, o);
@@ -1068,51 +945,12 @@ static tg_err dispatch(struct sp *s, const struct tg_smsg *m, struct resp *o, st
 	}
 }
 
-struct srv {
-	struct sp *s;
-	struct tg_buf in;
-};
-
-/* One request from a worker's socket; TG_E_IO when the worker is gone. */
-static tg_err serve_one(void *ctx, int fd)
-{
-	struct srv *v = ctx;
-	struct tg_smsg m, out;
-	struct resp o;
-	struct tg_diag d;
-	size_t i;
-	tg_err r;
-
-	tg_diag_init(&d);
-	r = tg_smsg_recv(fd, &v->in, &m, &d);
-	if (r == TG_E_IO)
-		return r;
-	resp_init(&o);
-	if (r == TG_OK)
-		r = dispatch(v->s, &m, &o, &d);
-	memset(&out, 0, sizeof(out));
-	out.type = TG_SMSG_RESPONSE | (uint32_t)r;
-	if (r == TG_OK) {
-		out.n = o.n;
-		for (i = 0; i < o.n; i++) {
-			out.f[i].p = o.f[i].data;
-			out.f[i].len = o.f[i].len;
-		}
-	} else {
-		out.n = 1;
-		out.f[0].p = (const uint8_t *)(d.msg[0] ? d.msg : tg_strerror(r));
-		out.f[0].len = strlen((const char *)out.f[0].p);
-	}
-	r = tg_smsg_send(fd, &out);
-	resp_release(&o);
-	return r == TG_OK ? TG_OK : TG_E_IO;
-}
-
 int tg_server_signer_main(const struct tg_server_config *c, int ctl, volatile int *stop)
 {
 	struct sp s;
-	struct srv v = {&s, TG_BUF_INIT(TG_SMSG_MAX)};
+	struct tg_server_handler h = {dispatch, &s, {0}, true};
 	struct tg_diag d;
+	size_t i;
 	tg_err r;
 
 	tg_diag_init(&d);
@@ -1127,8 +965,10 @@ int tg_server_signer_main(const struct tg_server_config *c, int ctl, volatile in
 		sp_release(&s);
 		return 3;
 	}
-	tg_server_serve(ctl, serve_one, &v, stop);
-	tg_buf_release(&v.in);
+	/* keys and tokens pass through the answers: wiped after sending */
+	for (i = 0; i < TG_SMSG_FIELDS; i++)
+		h.caps[i] = TG_SMSG_MAX / 2;
+	tg_server_serve(ctl, &h, stop);
 	sp_release(&s);
 	return 0;
 }

@@ -130,10 +130,6 @@ struct st {
 	char log_dir[PATH_MAX];
 };
 
-struct out {
-	struct tg_buf f[2];
-	size_t n;
-};
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -145,7 +141,7 @@ static void put32(uint8_t *p, uint32_t v)
 
 /* ATT_STORE: the worker verified the bundle against the trusted root and
  * extracted its subject digests; the store bounds and writes. */
-static tg_err h_att_store(struct st *s, const struct tg_smsg *m, struct out *o,
+static tg_err h_att_store(struct st *s, const struct tg_smsg *m, struct tg_server_answer *o,
 			  struct tg_diag *d)
 {
 	uint8_t h[32];
@@ -189,7 +185,7 @@ static tg_err att_one(void *ctx, const uint8_t sha256[32], const uint8_t *b, siz
 	return r == TG_OK ? tg_buf_add(f, b, len) : r;
 }
 
-static tg_err h_att_get(struct st *s, const struct tg_smsg *m, struct out *o, struct tg_diag *d)
+static tg_err h_att_get(struct st *s, const struct tg_smsg *m, struct tg_server_answer *o, struct tg_diag *d)
 {
 	tg_err r;
 	if (m->f[0].len != 32) {
@@ -213,7 +209,7 @@ static tg_err open_log(struct st *s, struct tg_tlog **log, struct tg_diag *d)
 	return r;
 }
 
-static tg_err h_checkpoint(struct st *s, struct out *o, struct tg_diag *d)
+static tg_err h_checkpoint(struct st *s, struct tg_server_answer *o, struct tg_diag *d)
 {
 	struct tg_tlog *log = NULL;
 	tg_err r = open_log(s, &log, d);
@@ -294,7 +290,7 @@ static tg_err tile_cut(const struct tg_buf *b, const char *path, bool entries, u
  * cut from the rightmost partial file, or from the full file once the log
  * has filled the tile and dropped its partials (tlog-tiles allows that).
  */
-static tg_err h_tile(struct st *s, const struct tg_smsg *m, struct out *o, struct tg_diag *d)
+static tg_err h_tile(struct st *s, const struct tg_smsg *m, struct tg_server_answer *o, struct tg_diag *d)
 {
 	struct tg_tlog *log = NULL;
 	struct tg_buf b = TG_BUF_INIT(TILE_ANSWER_MAX);
@@ -368,8 +364,11 @@ out:
 	return r;
 }
 
-static tg_err dispatch(struct st *s, const struct tg_smsg *m, struct out *o, struct tg_diag *d)
+static tg_err dispatch(void *ctx, const struct tg_smsg *m, struct tg_server_answer *o,
+		       struct tg_diag *d)
 {
+	struct st *s = ctx;
+
 	switch (m->type) {
 	case TG_SMSG_ATT_STORE: return h_att_store(s, m, o, d);
 	case TG_SMSG_ATT_GET: return h_att_get(s, m, o, d);
@@ -379,53 +378,10 @@ static tg_err dispatch(struct st *s, const struct tg_smsg *m, struct out *o, str
 	}
 }
 
-struct srv {
-	struct st *s;
-	struct tg_buf in;
-};
-
-/* One request from a worker's socket; TG_E_IO when the worker is gone. */
-static tg_err serve_one(void *ctx, int fd)
-{
-	struct srv *v = ctx;
-	struct tg_smsg m, resp;
-	struct out o;
-	struct tg_diag d;
-	size_t i;
-	tg_err r;
-
-	tg_diag_init(&d);
-	r = tg_smsg_recv(fd, &v->in, &m, &d);
-	if (r == TG_E_IO)
-		return r;
-	tg_buf_init(&o.f[0], TILE_ANSWER_MAX);
-	tg_buf_init(&o.f[1], 64);
-	o.n = 0;
-	if (r == TG_OK)
-		r = dispatch(v->s, &m, &o, &d);
-	memset(&resp, 0, sizeof(resp));
-	resp.type = TG_SMSG_RESPONSE | (uint32_t)r;
-	if (r == TG_OK) {
-		resp.n = o.n;
-		for (i = 0; i < o.n; i++) {
-			resp.f[i].p = o.f[i].data;
-			resp.f[i].len = o.f[i].len;
-		}
-	} else {
-		resp.n = 1;
-		resp.f[0].p = (const uint8_t *)(d.msg[0] ? d.msg : tg_strerror(r));
-		resp.f[0].len = strlen((const char *)resp.f[0].p);
-	}
-	r = tg_smsg_send(fd, &resp);
-	tg_buf_release(&o.f[0]);
-	tg_buf_release(&o.f[1]);
-	return r == TG_OK ? TG_OK : TG_E_IO;
-}
-
 int tg_server_store_main(const struct tg_server_config *c, int ctl, volatile int *stop)
 {
 	struct st s;
-	struct srv v = {&s, TG_BUF_INIT(TG_SMSG_MAX)};
+	struct tg_server_handler h = {dispatch, &s, {TILE_ANSWER_MAX, 64}, false};
 	struct tg_diag d;
 	char db[PATH_MAX];
 	tg_err r;
@@ -447,8 +403,7 @@ int tg_server_store_main(const struct tg_server_config *c, int ctl, volatile int
 		tg_store_close(s.db);
 		return 3;
 	}
-	tg_server_serve(ctl, serve_one, &v, stop);
-	tg_buf_release(&v.in);
+	tg_server_serve(ctl, &h, stop);
 	tg_store_close(s.db);
 	return 0;
 }

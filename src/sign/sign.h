@@ -241,6 +241,14 @@ struct tg_signer;
 tg_err tg_signer_init(const char *dir, const char *name, struct tg_time now,
 		      struct tg_diag *d) TG_MUST_CHECK;
 tg_err tg_signer_open(const char *dir, struct tg_signer **out, struct tg_diag *d) TG_MUST_CHECK;
+/* The TSA policy OID of a signer directory's timestamps. */
+#define TG_SIGNER_TSA_POLICY "2.999.7.1" /* the ITU "example" arc: a local deployment's */
+/* Reads dir/name: exactly one PEM certificate; a PEM private key (wiped
+ * after parsing). What tg_signer_open reads a signer directory with. */
+tg_err tg_signer_read_cert(const char *dir, const char *name, struct tg_x509 **out,
+			   struct tg_diag *d) TG_MUST_CHECK;
+tg_err tg_signer_read_key(const char *dir, const char *name, struct tg_key **out,
+			  struct tg_diag *d) TG_MUST_CHECK;
 void tg_signer_close(struct tg_signer *s);
 
 /* Appends the deployment's trusted_root.json (CA chain, log, TSA; no CT

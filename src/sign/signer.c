@@ -18,7 +18,6 @@
 #include "sign/sign_internal.h"
 #include "tlog/tlog.h"
 
-#define TSA_POLICY "2.999.7.1" /* the ITU "example" arc: a local deployment's policy */
 #define BUNDLE_MEDIA_TYPE "application/vnd.dev.sigstore.bundle.v0.3+json"
 
 struct tg_signer {
@@ -59,8 +58,8 @@ static tg_err write_key(const char *dir, const char *name, const struct tg_key *
 	return r == TG_OK ? tg_key_save_private(k, p, d) : r;
 }
 
-static tg_err read_cert(const char *dir, const char *name, struct tg_x509 **out,
-			struct tg_diag *d)
+tg_err tg_signer_read_cert(const char *dir, const char *name, struct tg_x509 **out,
+			   struct tg_diag *d)
 {
 	char p[PATH_MAX];
 	struct tg_buf pem = TG_BUF_INIT(1 << 20);
@@ -81,7 +80,8 @@ static tg_err read_cert(const char *dir, const char *name, struct tg_x509 **out,
 	return r;
 }
 
-static tg_err read_key(const char *dir, const char *name, struct tg_key **out, struct tg_diag *d)
+tg_err tg_signer_read_key(const char *dir, const char *name, struct tg_key **out,
+			  struct tg_diag *d)
 {
 	char p[PATH_MAX];
 	tg_err r = path_of(dir, name, p, sizeof(p));
@@ -242,17 +242,17 @@ tg_err tg_signer_open(const char *dir, struct tg_signer **out, struct tg_diag *d
 		goto out;
 	}
 	memcpy(s->name, name, nl + 1);
-	r = read_cert(dir, "ca-root.pem", &s->ca_root, d);
+	r = tg_signer_read_cert(dir, "ca-root.pem", &s->ca_root, d);
 	if (r == TG_OK)
-		r = read_cert(dir, "ca-intermediate.pem", &s->ca_inter, d);
+		r = tg_signer_read_cert(dir, "ca-intermediate.pem", &s->ca_inter, d);
 	if (r == TG_OK)
-		r = read_key(dir, "ca-intermediate.key", &s->ca_key, d);
+		r = tg_signer_read_key(dir, "ca-intermediate.key", &s->ca_key, d);
 	if (r == TG_OK)
-		r = read_cert(dir, "tsa-root.pem", &s->tsa_root, d);
+		r = tg_signer_read_cert(dir, "tsa-root.pem", &s->tsa_root, d);
 	if (r == TG_OK)
-		r = read_cert(dir, "tsa.pem", &s->tsa_cert, d);
+		r = tg_signer_read_cert(dir, "tsa.pem", &s->tsa_cert, d);
 	if (r == TG_OK)
-		r = read_key(dir, "tsa.key", &s->tsa_key, d);
+		r = tg_signer_read_key(dir, "tsa.key", &s->tsa_key, d);
 	if (r != TG_OK)
 		goto out;
 	*out = s;
@@ -503,7 +503,7 @@ tg_err tg_signer_sign(struct tg_signer *s, const struct tg_sign_identity *id,
 		goto out;
 	/* the timestamp over the signature, within the certificate's life */
 	r = tg_tsa_sign(s->tsa_key, s->tsa_cert, (const struct tg_x509 *const *)&s->tsa_root, 1,
-			TSA_POLICY, sig.data, sig.len, now, &ts);
+			TG_SIGNER_TSA_POLICY, sig.data, sig.len, now, &ts);
 	if (r != TG_OK) {
 		tg_diag_set(d, "the timestamp authority could not sign");
 		goto out;
