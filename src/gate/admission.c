@@ -231,7 +231,7 @@ struct outcome {
 };
 
 /* Records one denial: "container 'c' image 'x': reason". */
-static tg_err deny_one(struct tg_gate_jb *b, struct outcome *o, const struct tg_gate_image *im,
+static tg_err deny_one(struct tg_jb *b, struct outcome *o, const struct tg_gate_image *im,
 		       const char *reason)
 {
 	struct tg_buf t = TG_BUF_INIT(TG_LIMIT_GATE_REVIEW);
@@ -243,7 +243,7 @@ static tg_err deny_one(struct tg_gate_jb *b, struct outcome *o, const struct tg_
 	o->ndenied++;
 	if (o->nwarnings < WARNINGS_MAX)
 		o->warnings[o->nwarnings++] =
-			tg_gate_jb_strn(b, (const char *)t.data, utf8_cut((const char *)t.data, t.len, WARNING_MAX));
+			tg_jb_strn(b, (const char *)t.data, utf8_cut((const char *)t.data, t.len, WARNING_MAX));
 	if (o->msg.len < MESSAGE_MAX) {
 		/* the buffer has room past MESSAGE_MAX for the separator */
 		if (o->msg.len && tg_buf_adds(&o->msg, "; ") != TG_OK)
@@ -271,19 +271,19 @@ static tg_err respond(const char *uid, bool allowed, int code, const char *messa
 		      struct tg_gate_review *out)
 {
 	struct tg_arena a;
-	struct tg_gate_jb b = {&a, TG_OK};
+	struct tg_jb b = {&a, TG_OK};
 	struct tg_buf js = TG_BUF_INIT(4 * TG_LIMIT_GATE_REVIEW);
 	const struct tg_json *doc;
 	tg_err r;
 
 	tg_arena_init(&a, 4 * TG_LIMIT_GATE_REVIEW);
-	doc = tg_gate_jb_obj(
-		&b, "apiVersion", tg_gate_jb_str(&b, REVIEW_API), "kind",
-		tg_gate_jb_str(&b, "AdmissionReview"), "response",
-		tg_gate_jb_obj(&b, "uid", tg_gate_jb_str(&b, uid), "allowed", tg_json_bool(allowed),
+	doc = tg_jb_obj(
+		&b, "apiVersion", tg_jb_str(&b, REVIEW_API), "kind",
+		tg_jb_str(&b, "AdmissionReview"), "response",
+		tg_jb_obj(&b, "uid", tg_jb_str(&b, uid), "allowed", tg_json_bool(allowed),
 			       "status",
-			       tg_gate_jb_obj(&b, "code", tg_gate_jb_int(&b, code), "message",
-					      message && message[0] ? tg_gate_jb_str(&b, message) : NULL,
+			       tg_jb_obj(&b, "code", tg_jb_int(&b, code), "message",
+					      message && message[0] ? tg_jb_str(&b, message) : NULL,
 					      NULL),
 			       "warnings", warnings, "auditAnnotations", annotations, NULL),
 		NULL);
@@ -364,7 +364,7 @@ static tg_err make_record(struct tg_arena *a, const char *uid, const char *op, c
 			  const struct tg_gate_image *imgs, size_t nimgs, const struct seen *seen,
 			  size_t nseen, struct tg_gate_review *out)
 {
-	struct tg_gate_jb b = {a, TG_OK};
+	struct tg_jb b = {a, TG_OK};
 	struct tg_buf js = TG_BUF_INIT(4 * TG_LIMIT_GATE_REVIEW);
 	const struct tg_json **items = NULL, *doc;
 	size_t i, j;
@@ -380,19 +380,19 @@ static tg_err make_record(struct tg_arena *a, const char *uid, const char *op, c
 		for (j = 0; j < nseen && imgs[i].pinned; j++)
 			if (memcmp(seen[j].digest, imgs[i].digest, 32) == 0)
 				allow = seen[j].r == TG_OK && seen[j].dec.allow;
-		items[i] = tg_gate_jb_obj(&b, "allow", tg_json_bool(allow), "container",
-					  tg_gate_jb_str(&b, imgs[i].container), "digest",
+		items[i] = tg_jb_obj(&b, "allow", tg_json_bool(allow), "container",
+					  tg_jb_str(&b, imgs[i].container), "digest",
 					  imgs[i].pinned ? tg_gate_jb_digest(&b, imgs[i].digest) : NULL,
-					  "field", tg_gate_jb_str(&b, imgs[i].field), "image",
-					  tg_gate_jb_str(&b, imgs[i].image), NULL);
+					  "field", tg_jb_str(&b, imgs[i].field), "image",
+					  tg_jb_str(&b, imgs[i].image), NULL);
 	}
-	doc = tg_gate_jb_obj(&b, "allowed", tg_json_bool(out->allowed), "dry_run",
+	doc = tg_jb_obj(&b, "allowed", tg_json_bool(out->allowed), "dry_run",
 			     tg_json_bool(out->dry_run), "images",
-			     tg_gate_jb_arr(&b, (const struct tg_json *const *)items, nimgs), "kind",
-			     tg_gate_jb_str(&b, kind), "mode", tg_gate_jb_str(&b, tg_gate_mode_name(mode)),
-			     "name", name ? tg_gate_jb_str(&b, name) : NULL, "namespace",
-			     ns ? tg_gate_jb_str(&b, ns) : NULL, "operation", tg_gate_jb_str(&b, op),
-			     "uid", tg_gate_jb_str(&b, uid), NULL);
+			     tg_jb_arr(&b, (const struct tg_json *const *)items, nimgs), "kind",
+			     tg_jb_str(&b, kind), "mode", tg_jb_str(&b, tg_gate_mode_name(mode)),
+			     "name", name ? tg_jb_str(&b, name) : NULL, "namespace",
+			     ns ? tg_jb_str(&b, ns) : NULL, "operation", tg_jb_str(&b, op),
+			     "uid", tg_jb_str(&b, uid), NULL);
 	r = b.r;
 	if (r == TG_OK)
 		r = tg_json_canon(&js, doc);
@@ -408,7 +408,7 @@ tg_err tg_gate_admission_review(const struct tg_gate_admission *cfg, const char 
 				struct tg_time now, struct tg_gate_review *out, struct tg_diag *d)
 {
 	struct tg_arena a;
-	struct tg_gate_jb b = {&a, TG_OK};
+	struct tg_jb b = {&a, TG_OK};
 	struct tg_json_parse_opts po = {TG_JSON_DUP_REJECT, TG_LIMIT_GATE_REVIEW_DEPTH, false};
 	const struct tg_json *doc = NULL, *req, *object, *kindo, *meta;
 	const char *api, *kind, *uid = NULL, *op, *ns, *rkind, *name = NULL;
@@ -592,11 +592,11 @@ tg_err tg_gate_admission_review(const struct tg_gate_admission *cfg, const char 
 		snprintf(summary, sizeof(summary), "tollgate: %zu of %zu images denied (mode %s)", ndimg,
 			 nimgs, tg_gate_mode_name(mode));
 		if (oc.ndenied && mode == TG_GATE_WARN)
-			warnings = tg_gate_jb_arr(&b, oc.warnings, oc.nwarnings);
-		ann = tg_gate_jb_obj(&b, "decision", tg_gate_jb_str(&b, oc.ndenied ? "deny" : "allow"),
-				     "mode", tg_gate_jb_str(&b, tg_gate_mode_name(mode)), "images",
-				     tg_gate_jb_int(&b, (int64_t)nimgs), "reasons",
-				     oc.ndenied ? tg_gate_jb_strn(&b, (const char *)oc.denied.data,
+			warnings = tg_jb_arr(&b, oc.warnings, oc.nwarnings);
+		ann = tg_jb_obj(&b, "decision", tg_jb_str(&b, oc.ndenied ? "deny" : "allow"),
+				     "mode", tg_jb_str(&b, tg_gate_mode_name(mode)), "images",
+				     tg_jb_int(&b, (int64_t)nimgs), "reasons",
+				     oc.ndenied ? tg_jb_strn(&b, (const char *)oc.denied.data,
 								  oc.denied.len)
 						: NULL,
 				     NULL);
@@ -607,7 +607,7 @@ tg_err tg_gate_admission_review(const struct tg_gate_admission *cfg, const char 
 			for (k = 0; k < ann->u.o.len; k++) {
 				m[k] = ann->u.o.items[k];
 				if (m[k].val->type == TG_JSON_NUMBER)
-					m[k].val = tg_gate_jb_strn(&b, m[k].val->u.s.p, m[k].val->u.s.len);
+					m[k].val = tg_jb_strn(&b, m[k].val->u.s.p, m[k].val->u.s.len);
 			}
 			if (b.r == TG_OK)
 				b.r = tg_json_new_object(&a, m, ann->u.o.len, TG_JSON_DUP_REJECT, &ann);

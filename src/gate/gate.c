@@ -34,72 +34,12 @@
 
 /* ---- JSON building ---- */
 
-const struct tg_json *tg_gate_jb_strn(struct tg_gate_jb *b, const char *s, size_t n)
-{
-	const struct tg_json *v = NULL;
-	if (b->r == TG_OK)
-		b->r = tg_json_new_string(b->a, s, n, &v);
-	return v;
-}
-
-const struct tg_json *tg_gate_jb_str(struct tg_gate_jb *b, const char *s)
-{
-	return tg_gate_jb_strn(b, s, strlen(s));
-}
-
-const struct tg_json *tg_gate_jb_int(struct tg_gate_jb *b, int64_t x)
-{
-	const struct tg_json *v = NULL;
-	if (b->r == TG_OK)
-		b->r = tg_json_new_int(b->a, x, &v);
-	return v;
-}
-
-const struct tg_json *tg_gate_jb_obj(struct tg_gate_jb *b, ...)
-{
-	struct tg_json_member m[16];
-	size_t n = 0;
-	const struct tg_json *v = NULL;
-	va_list ap;
-	va_start(ap, b);
-	for (;;) {
-		const char *k = va_arg(ap, const char *);
-		const struct tg_json *val;
-		if (!k)
-			break;
-		val = va_arg(ap, const struct tg_json *);
-		if (!val)
-			continue;
-		if (n == TG_ARRAY_LEN(m)) {
-			if (b->r == TG_OK)
-				b->r = TG_E_TOOBIG;
-			continue;
-		}
-		m[n].key = tg_gate_jb_str(b, k);
-		m[n].val = val;
-		n++;
-	}
-	va_end(ap);
-	if (b->r == TG_OK)
-		b->r = tg_json_new_object(b->a, m, n, TG_JSON_DUP_REJECT, &v);
-	return v;
-}
-
-const struct tg_json *tg_gate_jb_arr(struct tg_gate_jb *b, const struct tg_json *const *items,
-				     size_t n)
-{
-	const struct tg_json *v = NULL;
-	if (b->r == TG_OK)
-		b->r = tg_json_new_array(b->a, items, n, &v);
-	return v;
-}
-
-const struct tg_json *tg_gate_jb_digest(struct tg_gate_jb *b, const uint8_t sha256[32])
+const struct tg_json *tg_gate_jb_digest(struct tg_jb *b, const uint8_t sha256[32])
 {
 	char s[7 + 65];
 	memcpy(s, "sha256:", 7);
 	tg_hex_encode_to(s + 7, sha256, 32);
-	return tg_gate_jb_strn(b, s, 7 + 64);
+	return tg_jb_strn(b, s, 7 + 64);
 }
 
 static bool is_string(const struct tg_json *v)
@@ -123,7 +63,7 @@ static bool starts_with(const struct tg_json *s, const char *prefix)
 /* "git+https://github.com/o/r@refs/heads/main" -> repository
  * "https://github.com/o/r" and ref "refs/heads/main". The ref is split at
  * the last '@' after the host, so user@host URIs keep their user. */
-static void split_source(struct tg_gate_jb *b, const struct tg_json *uri, const struct tg_json **repo,
+static void split_source(struct tg_jb *b, const struct tg_json *uri, const struct tg_json **repo,
 			 const struct tg_json **ref)
 {
 	const char *s = uri->u.s.p, *e = s + uri->u.s.len, *path, *at = NULL, *p;
@@ -137,16 +77,16 @@ static void split_source(struct tg_gate_jb *b, const struct tg_json *uri, const 
 			if (*p == '@')
 				at = p;
 	if (at) {
-		*ref = tg_gate_jb_strn(b, at + 1, (size_t)(e - at - 1));
+		*ref = tg_jb_strn(b, at + 1, (size_t)(e - at - 1));
 		e = at;
 	}
 	if (e - s > 4 && memcmp(e - 4, ".git", 4) == 0)
 		e -= 4;
-	*repo = tg_gate_jb_strn(b, s, (size_t)(e - s));
+	*repo = tg_jb_strn(b, s, (size_t)(e - s));
 }
 
 /* The same repository, ignoring "git+", an "@ref" and ".git". */
-static bool same_repo(struct tg_gate_jb *b, const struct tg_json *u1, const struct tg_json *u2)
+static bool same_repo(struct tg_jb *b, const struct tg_json *u1, const struct tg_json *u2)
 {
 	const struct tg_json *r1 = NULL, *r2 = NULL, *x = NULL;
 	split_source(b, u1, &r1, &x);
@@ -157,7 +97,7 @@ static bool same_repo(struct tg_gate_jb *b, const struct tg_json *u1, const stru
 tg_err tg_gate_provenance_facts(const struct tg_json *pred, struct tg_arena *a,
 				const struct tg_json **out)
 {
-	struct tg_gate_jb b = {a, TG_OK};
+	struct tg_jb b = {a, TG_OK};
 	const struct tg_json *bd = tg_json_get(pred, "buildDefinition");
 	const struct tg_json *rd = tg_json_get(pred, "runDetails");
 	const struct tg_json *ext = tg_json_get(bd, "externalParameters");
@@ -200,17 +140,17 @@ tg_err tg_gate_provenance_facts(const struct tg_json *pred, struct tg_arena *a,
 		split_source(&b, u, &repo, &ref);
 		if (!ref)
 			ref = hint_ref;
-		src = tg_gate_jb_obj(&b, "uri", u, "repository", repo, "ref", ref, "digest",
+		src = tg_jb_obj(&b, "uri", u, "repository", repo, "ref", ref, "digest",
 				     is_object(dg) ? dg : NULL, NULL);
 	} else if (hint) {
 		const struct tg_json *x = NULL;
 		split_source(&b, hint, &repo, &x);
-		src = tg_gate_jb_obj(&b, "uri", hint, "repository", repo, "ref", hint_ref, NULL);
+		src = tg_jb_obj(&b, "uri", hint, "repository", repo, "ref", hint_ref, NULL);
 	}
 	builder = tg_json_get(tg_json_get(rd, "builder"), "id");
 	btype = tg_json_get(bd, "buildType");
 	inv = tg_json_get(tg_json_get(rd, "metadata"), "invocationId");
-	*out = tg_gate_jb_obj(&b, "builder_id", is_string(builder) ? builder : NULL, "build_type",
+	*out = tg_jb_obj(&b, "builder_id", is_string(builder) ? builder : NULL, "build_type",
 			      is_string(btype) ? btype : NULL, "invocation_id",
 			      is_string(inv) ? inv : NULL, "source", src, NULL);
 	return b.r;
@@ -220,7 +160,7 @@ tg_err tg_gate_facts(const struct tg_sign_bundle *bu, const struct tg_sign_resul
 		     const uint8_t bundle_sha256[32], const char *name, struct tg_arena *a,
 		     const struct tg_json **out)
 {
-	struct tg_gate_jb b = {a, TG_OK};
+	struct tg_jb b = {a, TG_OK};
 	const struct tg_json *ptype = NULL, *prov = NULL, *log, *itime = NULL, *signed_at = NULL;
 	char when[TG_TIME_STR_MAX];
 	size_t i;
@@ -243,23 +183,23 @@ tg_err tg_gate_facts(const struct tg_sign_bundle *bu, const struct tg_sign_resul
 	}
 	for (i = 0; i < bu->ntlog; i++)
 		if (bu->tlog[i].log_index == res->log_index && bu->tlog[i].integrated_time > 0) {
-			itime = tg_gate_jb_int(&b, bu->tlog[i].integrated_time);
+			itime = tg_jb_int(&b, bu->tlog[i].integrated_time);
 			break;
 		}
-	log = tg_gate_jb_obj(&b, "index", tg_gate_jb_int(&b, res->log_index), "url",
-			     res->log_url[0] ? tg_gate_jb_str(&b, res->log_url) : NULL, "integrated_time",
+	log = tg_jb_obj(&b, "index", tg_jb_int(&b, res->log_index), "url",
+			     res->log_url[0] ? tg_jb_str(&b, res->log_url) : NULL, "integrated_time",
 			     itime, NULL);
 	if (res->signed_at.sec && tg_time_format(res->signed_at, when, sizeof(when)) == TG_OK)
-		signed_at = tg_gate_jb_str(&b, when);
-	*out = tg_gate_jb_obj(
-		&b, "kind", tg_gate_jb_str(&b, bu->is_dsse ? "attestation" : "signature"), "bundle",
-		tg_gate_jb_obj(&b, "digest", tg_gate_jb_digest(&b, bundle_sha256), "name",
-			       name && name[0] ? tg_gate_jb_str(&b, name) : NULL, NULL),
+		signed_at = tg_jb_str(&b, when);
+	*out = tg_jb_obj(
+		&b, "kind", tg_jb_str(&b, bu->is_dsse ? "attestation" : "signature"), "bundle",
+		tg_jb_obj(&b, "digest", tg_gate_jb_digest(&b, bundle_sha256), "name",
+			       name && name[0] ? tg_jb_str(&b, name) : NULL, NULL),
 		"signer",
-		tg_gate_jb_obj(&b, "identity", tg_gate_jb_str(&b, res->san), "issuer",
-			       tg_gate_jb_str(&b, res->issuer), NULL),
+		tg_jb_obj(&b, "identity", tg_jb_str(&b, res->san), "issuer",
+			       tg_jb_str(&b, res->issuer), NULL),
 		"log", log, "signed_at", signed_at, "signed_at_unix",
-		signed_at ? tg_gate_jb_int(&b, res->signed_at.sec) : NULL, "predicate_type", ptype,
+		signed_at ? tg_jb_int(&b, res->signed_at.sec) : NULL, "predicate_type", ptype,
 		"provenance", prov, NULL);
 	return b.r;
 }
@@ -848,7 +788,7 @@ static tg_err verified(struct tg_gate *g, const uint8_t digest[32], const struct
 	for (i = 0; i < n; i++) {
 		const struct tg_json *fact, *why;
 		const char *reason;
-		struct tg_gate_jb b = {&v->a, TG_OK};
+		struct tg_jb b = {&v->a, TG_OK};
 		r = verify_one(g, digest, &pcs[i], v, &fact, &reason);
 		if (r != TG_OK)
 			goto fail;
@@ -856,19 +796,19 @@ static tg_err verified(struct tg_gate *g, const uint8_t digest[32], const struct
 			facts[nf++] = fact;
 			continue;
 		}
-		why = tg_gate_jb_obj(&b, "bundle", tg_gate_jb_digest(&b, pcs[i].sha), "name",
+		why = tg_jb_obj(&b, "bundle", tg_gate_jb_digest(&b, pcs[i].sha), "name",
 				     pcs[i].ev->name && pcs[i].ev->name[0]
-					     ? tg_gate_jb_str(&b, pcs[i].ev->name)
+					     ? tg_jb_str(&b, pcs[i].ev->name)
 					     : NULL,
-				     "reason", tg_gate_jb_str(&b, reason), NULL);
+				     "reason", tg_jb_str(&b, reason), NULL);
 		if ((r = b.r) != TG_OK)
 			goto fail;
 		rej[nr++] = why;
 	}
 	{
-		struct tg_gate_jb b = {&v->a, TG_OK};
-		v->facts = tg_gate_jb_arr(&b, facts, nf);
-		v->rejected = tg_gate_jb_arr(&b, rej, nr);
+		struct tg_jb b = {&v->a, TG_OK};
+		v->facts = tg_jb_arr(&b, facts, nf);
+		v->rejected = tg_jb_arr(&b, rej, nr);
 		if ((r = b.r) != TG_OK)
 			goto fail;
 	}
@@ -883,7 +823,7 @@ fail:
 	return r;
 }
 
-static const struct tg_json *context(struct tg_gate_jb *b, const struct tg_gate_context *ctx,
+static const struct tg_json *context(struct tg_jb *b, const struct tg_gate_context *ctx,
 				     struct tg_time now)
 {
 	char when[TG_TIME_STR_MAX] = "";
@@ -892,18 +832,18 @@ static const struct tg_json *context(struct tg_gate_jb *b, const struct tg_gate_
 		ctx = &none;
 	if (tg_time_format(now, when, sizeof(when)) != TG_OK && b->r == TG_OK)
 		b->r = TG_E_RANGE;
-	return tg_gate_jb_obj(b, "time", tg_gate_jb_str(b, when), "time_unix", tg_gate_jb_int(b, now.sec),
-			      "image", ctx->image ? tg_gate_jb_str(b, ctx->image) : NULL, "namespace",
-			      ctx->namespace_ ? tg_gate_jb_str(b, ctx->namespace_) : NULL, "kind",
-			      ctx->kind ? tg_gate_jb_str(b, ctx->kind) : NULL, "name",
-			      ctx->name ? tg_gate_jb_str(b, ctx->name) : NULL, NULL);
+	return tg_jb_obj(b, "time", tg_jb_str(b, when), "time_unix", tg_jb_int(b, now.sec),
+			      "image", ctx->image ? tg_jb_str(b, ctx->image) : NULL, "namespace",
+			      ctx->namespace_ ? tg_jb_str(b, ctx->namespace_) : NULL, "kind",
+			      ctx->kind ? tg_jb_str(b, ctx->kind) : NULL, "name",
+			      ctx->name ? tg_jb_str(b, ctx->name) : NULL, NULL);
 }
 
-static const struct tg_json *input_doc(struct tg_gate_jb *b, const uint8_t digest[32],
+static const struct tg_json *input_doc(struct tg_jb *b, const uint8_t digest[32],
 				       const struct vres *v, const struct tg_gate_context *ctx,
 				       struct tg_time now)
 {
-	return tg_gate_jb_obj(b, "artifact", tg_gate_jb_obj(b, "digest", tg_gate_jb_digest(b, digest), NULL),
+	return tg_jb_obj(b, "artifact", tg_jb_obj(b, "digest", tg_gate_jb_digest(b, digest), NULL),
 			      "evidence", v->facts, "context", context(b, ctx, now), NULL);
 }
 
@@ -913,7 +853,7 @@ tg_err tg_gate_input(struct tg_gate *g, const uint8_t digest[32], const struct t
 {
 	struct vres *v = NULL;
 	struct tg_arena a;
-	struct tg_gate_jb b = {&a, TG_OK};
+	struct tg_jb b = {&a, TG_OK};
 	const struct tg_json *in;
 	bool cached;
 	tg_err r = verified(g, digest, ev, nev, &v, &cached, d);
@@ -974,7 +914,7 @@ void tg_gate_decision_release(struct tg_gate_decision *dec)
 
 /* What the decision says about each verified piece: enough to find it
  * again (bundle digest, log index) and to read who signed what. */
-static const struct tg_json *used(struct tg_gate_jb *b, const struct tg_json *facts)
+static const struct tg_json *used(struct tg_jb *b, const struct tg_json *facts)
 {
 	const struct tg_json **items;
 	size_t i, n = facts->u.a.len;
@@ -988,13 +928,13 @@ static const struct tg_json *used(struct tg_gate_jb *b, const struct tg_json *fa
 	for (i = 0; i < n; i++) {
 		const struct tg_json *f = facts->u.a.items[i], *bd = tg_json_get(f, "bundle");
 		const struct tg_json *sg = tg_json_get(f, "signer"), *lg = tg_json_get(f, "log");
-		items[i] = tg_gate_jb_obj(b, "bundle", tg_json_get(bd, "digest"), "name",
+		items[i] = tg_jb_obj(b, "bundle", tg_json_get(bd, "digest"), "name",
 					  tg_json_get(bd, "name"), "kind", tg_json_get(f, "kind"),
 					  "log_index", tg_json_get(lg, "index"), "identity",
 					  tg_json_get(sg, "identity"), "issuer", tg_json_get(sg, "issuer"),
 					  "predicate_type", tg_json_get(f, "predicate_type"), NULL);
 	}
-	return tg_gate_jb_arr(b, items, n);
+	return tg_jb_arr(b, items, n);
 }
 
 tg_err tg_gate_decide(struct tg_gate *g, const struct tg_gate_policy *p, const uint8_t digest[32],
@@ -1003,7 +943,7 @@ tg_err tg_gate_decide(struct tg_gate *g, const struct tg_gate_policy *p, const u
 {
 	struct vres *v = NULL;
 	struct tg_arena a;
-	struct tg_gate_jb b = {&a, TG_OK};
+	struct tg_jb b = {&a, TG_OK};
 	struct tg_rego_options o;
 	struct tg_buf js = TG_BUF_INIT(INPUT_ARENA);
 	const struct tg_json *in, *deny = NULL, *allow = NULL, *doc;
@@ -1051,7 +991,7 @@ tg_err tg_gate_decide(struct tg_gate *g, const struct tg_gate_policy *p, const u
 			struct tg_buf t = TG_BUF_INIT(64 * TG_KIB);
 			r = tg_json_canon(&t, it);
 			if (r == TG_OK)
-				reasons[i] = tg_gate_jb_strn(&b, (const char *)t.data, t.len);
+				reasons[i] = tg_jb_strn(&b, (const char *)t.data, t.len);
 			tg_buf_release(&t);
 			if (r != TG_OK)
 				goto out;
@@ -1062,17 +1002,17 @@ tg_err tg_gate_decide(struct tg_gate *g, const struct tg_gate_policy *p, const u
 	res.allow = allow && allow->type == TG_JSON_BOOL && allow->u.b && nreasons == 0;
 	if (!res.allow && nreasons == 0)
 		reasons[nreasons++] =
-			tg_gate_jb_str(&b, "the policy did not allow the artifact and gave no reason");
+			tg_jb_str(&b, "the policy did not allow the artifact and gave no reason");
 	{
 		/* sorted and unique, whatever the policy returned */
 		const struct tg_json *set = NULL;
 		if (b.r == TG_OK)
 			b.r = tg_json_new_set(&a, reasons, nreasons, &set);
-		doc = tg_gate_jb_obj(&b, "allow", tg_json_bool(res.allow), "artifact",
+		doc = tg_jb_obj(&b, "allow", tg_json_bool(res.allow), "artifact",
 				     tg_gate_jb_digest(&b, digest), "deny",
-				     set ? tg_gate_jb_arr(&b, set->u.a.items, set->u.a.len) : NULL,
+				     set ? tg_jb_arr(&b, set->u.a.items, set->u.a.len) : NULL,
 				     "evidence", used(&b, v->facts), "rejected", v->rejected, "policy",
-				     tg_gate_jb_str(&b, p->name), NULL);
+				     tg_jb_str(&b, p->name), NULL);
 		if ((r = b.r) != TG_OK)
 			goto out;
 		if (!res.allow) {

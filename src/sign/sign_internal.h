@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "core/jb.h"
 #include "core/limits.h"
 #include "sign/sign.h"
 
@@ -51,19 +52,5 @@ tg_err tg_sign_verify_rfc3161(const uint8_t *der, size_t n, const uint8_t *data,
 tg_err tg_sign_verify_scts(const struct tg_x509 *leaf, const struct tg_x509 *issuer,
 			   const struct tg_sign_trustroot *t, size_t *valid,
 			   struct tg_diag *d) TG_MUST_CHECK;
-
-/* ---- jb.c: JSON values built in an arena, the first error kept ---- */
-struct tg_jb {
-	struct tg_arena *a;
-	tg_err r; /* the first error; every builder is a no-op after it */
-};
-const struct tg_json *tg_jb_strn(struct tg_jb *b, const char *s, size_t n);
-const struct tg_json *tg_jb_str(struct tg_jb *b, const char *s);
-const struct tg_json *tg_jb_b64(struct tg_jb *b, const void *p, size_t n);
-const struct tg_json *tg_jb_int_str(struct tg_jb *b, int64_t x);
-/* An object from NULL-terminated key, value pairs; a NULL value omits
- * the member (at most 16 members). */
-const struct tg_json *tg_jb_obj(struct tg_jb *b, ...);
-const struct tg_json *tg_jb_arr(struct tg_jb *b, const struct tg_json *const *items, size_t n);
 
 #endif

@@ -4,14 +4,19 @@
  * each call is a no-op once b->r is set, so a whole document is built in
  * one expression and checked once.
  */
-#include "sign/sign_internal.h"
+#include "core/jb.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/codec.h"
+#include "core/limits.h"
 #include "core/mem.h"
+
+/* bytes of one base64 value: the largest document built (a bundle,
+ * TG_SIGN_MAX_DOC) */
+#define JB_B64_MAX (16 * TG_MIB)
 
 const struct tg_json *tg_jb_strn(struct tg_jb *b, const char *s, size_t n)
 {
@@ -28,7 +33,7 @@ const struct tg_json *tg_jb_str(struct tg_jb *b, const char *s)
 
 const struct tg_json *tg_jb_b64(struct tg_jb *b, const void *p, size_t n)
 {
-	struct tg_buf t = TG_BUF_INIT(TG_SIGN_MAX_DOC);
+	struct tg_buf t = TG_BUF_INIT(JB_B64_MAX);
 	const struct tg_json *v = NULL;
 	if (b->r == TG_OK)
 		b->r = tg_b64_encode(&t, p, n, TG_B64_STD);
@@ -43,6 +48,14 @@ const struct tg_json *tg_jb_int_str(struct tg_jb *b, int64_t x)
 	char tmp[32];
 	int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)x);
 	return tg_jb_strn(b, tmp, (size_t)n);
+}
+
+const struct tg_json *tg_jb_int(struct tg_jb *b, int64_t x)
+{
+	const struct tg_json *v = NULL;
+	if (b->r == TG_OK)
+		b->r = tg_json_new_int(b->a, x, &v);
+	return v;
 }
 
 /* An object from NULL-terminated key, value pairs. */
