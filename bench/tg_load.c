@@ -501,24 +501,6 @@ static tg_err mint(struct client *c, struct tg_buf *out)
 	return r;
 }
 
-/* A PEM CSR for pk, self-signed (proof of possession). */
-static tg_err make_csr(EVP_PKEY *pk, struct tg_buf *out)
-{
-	X509_REQ *req = X509_REQ_new();
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *p;
-	long n;
-	tg_err r = TG_E_CRYPTO;
-	if (req && bio && X509_REQ_set_version(req, 0) == 1 && X509_REQ_set_pubkey(req, pk) == 1 &&
-	    X509_REQ_sign(req, pk, EVP_sha256()) > 0 && PEM_write_bio_X509_REQ(bio, req) == 1 &&
-	    (n = BIO_get_mem_data(bio, &p)) > 0)
-		r = tg_buf_add(out, p, (size_t)n);
-	ERR_clear_error();
-	BIO_free(bio);
-	X509_REQ_free(req);
-	return r;
-}
-
 /* ---- the calls ---- */
 
 static const char *jstring(const struct tg_json *o, const char *key, size_t *n)
@@ -549,7 +531,7 @@ static tg_err op_attest(struct client *c, struct tg_diag *d)
 	if (r == TG_OK)
 		r = mint(c, &tok);
 	if (r == TG_OK)
-		r = make_csr(pk, &csr);
+		r = tg_client_csr(pk, &csr);
 	if (r == TG_OK)
 		r = tg_buf_adds(&body, "{\"oidc_token\":");
 	if (r == TG_OK)

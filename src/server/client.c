@@ -305,8 +305,7 @@ static tg_err add_jstr(struct tg_buf *out, const char *s, size_t n)
 	return r;
 }
 
-/* A PEM CSR for pk, self-signed (proof of possession). */
-static tg_err make_csr(EVP_PKEY *pk, struct tg_buf *out)
+tg_err tg_client_csr(EVP_PKEY *pk, struct tg_buf *out)
 {
 	X509_REQ *req = X509_REQ_new();
 	BIO *bio = BIO_new(BIO_s_mem());
@@ -348,7 +347,7 @@ tg_err tg_client_attest(const struct tg_client *c, const char *kind, const char 
 	}
 	if (r == TG_OK && x509) {
 		pk = EVP_EC_gen("P-256");
-		r = pk ? make_csr(pk, &csr) : TG_E_CRYPTO;
+		r = pk ? tg_client_csr(pk, &csr) : TG_E_CRYPTO;
 		if (r == TG_OK)
 			r = tg_buf_adds(&body, ",\"csr\":");
 		if (r == TG_OK)
@@ -600,7 +599,7 @@ tg_err tg_client_sign(const struct tg_client *c, const char *oidc_token,
 	md = EVP_MD_CTX_new();
 	if (!pk || !md)
 		goto out;
-	r = make_csr(pk, &csr);
+	r = tg_client_csr(pk, &csr);
 	if (r == TG_OK)
 		r = tg_buf_adds(&body, "{\"csr\":");
 	if (r == TG_OK)

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/types.h>
+
 #include "core/buf.h"
 #include "core/err.h"
 
@@ -326,6 +328,9 @@ struct tg_client {
 	const char *bearer;             /* Authorization: Bearer, or NULL */
 };
 
+/* Appends a PEM CSR for pk, self-signed (the proof of possession that
+ * /v1/attest and /v1/signing-cert ask for). */
+tg_err tg_client_csr(EVP_PKEY *pk, struct tg_buf *out) TG_MUST_CHECK;
 /* Parses "https://host:port" into c. */
 tg_err tg_client_url(const char *url, struct tg_client *c, struct tg_diag *d) TG_MUST_CHECK;
 /* One HTTPS request (TLS 1.3, the server's certificate must chain to
