@@ -1508,11 +1508,16 @@ out:
 
 /* ---- the log's read API (c2sp.org/tlog-tiles), from the store ---- */
 
+/* The published checkpoint, after the signer has integrated the decisions
+ * it sequenced (LOG_INFO), so that a reader sees every index answered. */
 static tg_err store_checkpoint(struct api *a, struct tg_buf *buf, struct tg_smsg *resp,
 			       struct tg_diag *d)
 {
 	struct tg_smsg req;
-	tg_err r;
+	tg_err r = log_info(a, buf, resp, d);
+	tg_buf_reset(buf);
+	if (r != TG_OK)
+		return r;
 	memset(&req, 0, sizeof(req));
 	req.type = TG_SMSG_CHECKPOINT;
 	r = ask_store(a, &req, buf, resp, d);

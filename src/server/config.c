@@ -32,6 +32,8 @@ void tg_server_config_defaults(struct tg_server_config *c)
 	c->api_workers = 2;
 	c->server_svid_ttl = 3600;
 	c->sandbox = true;
+	c->decision_log_sync = true;
+	c->log_integrate_ms = 1000;
 }
 
 static tg_err str(const struct tg_json *v, const char *key, char *out, size_t cap,
@@ -55,6 +57,16 @@ static tg_err num(const struct tg_json *v, const char *key, int64_t lo, int64_t 
 			    (long long)hi);
 		return TG_E_RANGE;
 	}
+	return TG_OK;
+}
+
+static tg_err boolean(const struct tg_json *v, const char *key, bool *out, struct tg_diag *d)
+{
+	if (v->type != TG_JSON_BOOL) {
+		tg_diag_set(d, "'%s' must be true or false", key);
+		return TG_E_TYPE;
+	}
+	*out = v->u.b;
 	return TG_OK;
 }
 
@@ -422,19 +434,15 @@ tg_err tg_server_config_load(const char *path, struct tg_server_config *c, struc
 		} else if (tg_json_str_eq(key, "admission_client_names")) {
 			r = client_names(val, c, d);
 		} else if (tg_json_str_eq(key, "admission_allow_unauthenticated")) {
-			if (val->type != TG_JSON_BOOL) {
-				tg_diag_set(d, "'admission_allow_unauthenticated' must be true or false");
-				r = TG_E_TYPE;
-			} else {
-				c->admission_unauthenticated = val->u.b;
-			}
+			r = boolean(val, "admission_allow_unauthenticated",
+				    &c->admission_unauthenticated, d);
 		} else if (tg_json_str_eq(key, "sandbox")) {
-			if (val->type != TG_JSON_BOOL) {
-				tg_diag_set(d, "'sandbox' must be true or false");
-				r = TG_E_TYPE;
-			} else {
-				c->sandbox = val->u.b;
-			}
+			r = boolean(val, "sandbox", &c->sandbox, d);
+		} else if (tg_json_str_eq(key, "decision_log_sync")) {
+			r = boolean(val, "decision_log_sync", &c->decision_log_sync, d);
+		} else if (tg_json_str_eq(key, "log_integrate_ms")) {
+			r = num(val, "log_integrate_ms", 0, 60000, &v, d);
+			c->log_integrate_ms = (int)v;
 		} else {
 			tg_diag_set(d, "unknown key '%.*s'", (int)key->u.s.len, key->u.s.p);
 			r = TG_E_INVAL;

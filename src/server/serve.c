@@ -126,12 +126,17 @@ void tg_server_serve(int ctl, const struct tg_server_handler *h, volatile int *s
 	size_t n = 0, i, start = 0;
 
 	while (!*stop) {
-		int k;
+		int k, wait = 1000;
+		if (h->idle) {
+			int w = h->idle(h->ctx);
+			if (w >= 0 && w < wait)
+				wait = w;
+		}
 		p[0].fd = ctl;
 		p[0].events = POLLIN;
 		for (i = 0; i <= n; i++)
 			p[i].revents = 0;
-		k = poll(p, 1 + n, 1000);
+		k = poll(p, 1 + n, wait);
 		if (k < 0 && errno != EINTR)
 			break;
 		if (k <= 0)

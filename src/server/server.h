@@ -152,6 +152,10 @@ struct tg_server_config {
 	unsigned api_workers;           /* api worker processes, 1..TG_API_WORKERS_MAX; default 2 */
 	int64_t server_svid_ttl;        /* seconds; default 3600 */
 	bool sandbox;                   /* seccomp allow-lists (default true) */
+	/* decisions in the log (docs/config.md "Decision log") */
+	bool decision_log_sync;         /* fdatasync each decision's journal record; default true */
+	int log_integrate_ms;           /* sequenced decisions wait at most this long to join
+					 * the tiles and a checkpoint; default 1000; 0: at once */
 	/* the deployment gate (docs/config.md) */
 	char gate_policy[4][1024];      /* Rego files or directories; none: the built-in policy */
 	size_t ngate_policy;
@@ -258,6 +262,9 @@ struct tg_server_answer {
 struct tg_server_handler {
 	tg_err (*dispatch)(void *ctx, const struct tg_smsg *m, struct tg_server_answer *o,
 			   struct tg_diag *d);
+	/* optional: called after every turn of the loop; returns in how many
+	 * ms it wants to be called again (-1: only after a request) */
+	int (*idle)(void *ctx);
 	void *ctx;
 	size_t caps[TG_SMSG_FIELDS];
 	bool wipe;
@@ -266,7 +273,8 @@ struct tg_server_handler {
  * The request loop of the signer and the store (serve.c): serves the
  * sockets of the api workers, one request at a time, round robin among
  * those ready: each request is decoded, given to h->dispatch, and answered
- * (TG_SMSG_RESPONSE | the error, with the fields or the message). A worker
+ * (TG_SMSG_RESPONSE | the error, with the fields or the message); h->idle
+ * runs between turns and bounds how long poll waits. A worker
  * whose socket fails is dropped. The parent passes each worker's socket
  * over ctl (tg_server_pass_fd); returns when *stop is set or ctl closes.
  */

@@ -39,6 +39,7 @@ struct sp {
 	struct tg_key *tsa_key;
 	struct tg_tlog *log;
 	uint8_t log_id[32];
+	int64_t pending_since;          /* monotonic ms of the oldest sequenced decision */
 };
 
 /* ---- helpers ---- */
@@ -95,6 +96,64 @@ static tg_err sp_open(struct sp *s, const struct tg_server_config *c, struct tg_
 	if (r == TG_OK)
 		r = tg_sign_log_key_hash(tg_tlog_key(s->log), s->log_id);
 	return r;
+}
+
+/* ---- the decision log ---- */
+
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Gate and admission decisions: sequenced in the log's journal (durable
+ * with decision_log_sync) and answered with their index; they join the
+ * tiles and a signed checkpoint within log_integrate_ms, or earlier when
+ * the log is read or a signature is logged (docs/config.md). */
+static tg_err log_decision(struct sp *s, const uint8_t *const *ep, const size_t *el,
+			   uint64_t *index, struct tg_diag *d)
+{
+	tg_err r;
+	if (s->c->log_integrate_ms == 0)
+		return tg_tlog_append(s->log, ep, el, 1, index, d);
+	if (tg_tlog_pending(s->log) == 0)
+		s->pending_since = mono_ms();
+	r = tg_tlog_sequence(s->log, ep, el, 1, s->c->decision_log_sync ? TG_TLOG_SYNC : 0, index,
+			     d);
+	if (r != TG_OK)
+		tg_diag_prefix(d, "cannot log the decision");
+	return r;
+}
+
+static tg_err integrate(struct sp *s, struct tg_diag *d)
+{
+	tg_err r;
+	if (tg_tlog_pending(s->log) == 0)
+		return TG_OK;
+	r = tg_tlog_integrate(s->log, d);
+	if (r != TG_OK)
+		tg_diag_prefix(d, "cannot integrate the sequenced decisions");
+	return r;
+}
+
+/* Integrates the decisions once the oldest has waited log_integrate_ms. */
+static int idle(void *ctx)
+{
+	struct sp *s = ctx;
+	struct tg_diag d;
+	int64_t left;
+	if (tg_tlog_pending(s->log) == 0)
+		return -1;
+	left = s->pending_since + s->c->log_integrate_ms - mono_ms();
+	if (left > 0)
+		return (int)left;
+	tg_diag_init(&d);
+	if (integrate(s, &d) != TG_OK) {
+		fprintf(stderr, "tollgated: signer: %s\n", d.msg);
+		return 1000; /* retried; the entries stay in the journal */
+	}
+	return -1;
 }
 
 /* ---- responses ---- */
@@ -703,7 +762,7 @@ static tg_err h_log_decision(struct sp *s, const struct tg_smsg *m, struct tg_se
 	if (r == TG_OK) {
 		const uint8_t *ep[1] = {e.data};
 		size_t el[1] = {e.len};
-		r = tg_tlog_append(s->log, ep, el, 1, &index, d);
+		r = log_decision(s, ep, el, &index, d);
 	}
 	if (r == TG_OK)
 		r = tg_buf_addf(&o->f[0], "%llu", (unsigned long long)index);
@@ -905,7 +964,7 @@ static tg_err h_log_admission(struct sp *s, const struct tg_smsg *m, struct tg_s
 	if (r == TG_OK) {
 		const uint8_t *ep[1] = {e.data};
 		size_t el[1] = {e.len};
-		r = tg_tlog_append(s->log, ep, el, 1, &index, d);
+		r = log_decision(s, ep, el, &index, d);
 	}
 	if (r == TG_OK)
 		r = tg_buf_addf(&o->f[0], "%llu", (unsigned long long)index);
@@ -916,9 +975,12 @@ static tg_err h_log_admission(struct sp *s, const struct tg_smsg *m, struct tg_s
 	return r;
 }
 
-static tg_err h_log_info(struct sp *s, struct tg_server_answer *o)
+/* The log as readers will see it: sequenced decisions integrated first. */
+static tg_err h_log_info(struct sp *s, struct tg_server_answer *o, struct tg_diag *d)
 {
-	tg_err r = tg_tlog_checkpoint(s->log, &o->f[0]);
+	tg_err r = integrate(s, d);
+	if (r == TG_OK)
+		r = tg_tlog_checkpoint(s->log, &o->f[0]);
 	if (r == TG_OK)
 		r = tg_buf_addf(&o->f[1], "%llu", (unsigned long long)tg_tlog_size(s->log));
 	o->n = 2;
@@ -938,7 +1000,7 @@ static tg_err dispatch(void *ctx, const struct tg_smsg *m, struct tg_server_answ
 	case TG_SMSG_SIGNING_CERT: return h_signing_cert(s, m, o, d);
 	case TG_SMSG_TIMESTAMP: return h_timestamp(s, m, o, d);
 	case TG_SMSG_LOG_APPEND: return h_log_append(s, m, o, d);
-	case TG_SMSG_LOG_INFO: return h_log_info(s, o);
+	case TG_SMSG_LOG_INFO: return h_log_info(s, o, d);
 	case TG_SMSG_LOG_DECISION: return h_log_decision(s, m, o, d);
 	case TG_SMSG_LOG_ADMISSION: return h_log_admission(s, m, o, d);
 	default: tg_diag_set(d, "unknown request"); return TG_E_PARSE;
@@ -948,7 +1010,7 @@ static tg_err dispatch(void *ctx, const struct tg_smsg *m, struct tg_server_answ
 int tg_server_signer_main(const struct tg_server_config *c, int ctl, volatile int *stop)
 {
 	struct sp s;
-	struct tg_server_handler h = {dispatch, &s, {0}, true};
+	struct tg_server_handler h = {dispatch, idle, &s, {0}, true};
 	struct tg_diag d;
 	size_t i;
 	tg_err r;
@@ -969,6 +1031,10 @@ int tg_server_signer_main(const struct tg_server_config *c, int ctl, volatile in
 	for (i = 0; i < TG_SMSG_FIELDS; i++)
 		h.caps[i] = TG_SMSG_MAX / 2;
 	tg_server_serve(ctl, &h, stop);
+	/* what is sequenced is in the journal anyway; integrating now saves
+	 * the next start the replay */
+	if (integrate(&s, &d) != TG_OK)
+		fprintf(stderr, "tollgated: signer: %s\n", d.msg);
 	sp_release(&s);
 	return 0;
 }

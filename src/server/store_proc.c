@@ -381,7 +381,7 @@ static tg_err dispatch(void *ctx, const struct tg_smsg *m, struct tg_server_answ
 int tg_server_store_main(const struct tg_server_config *c, int ctl, volatile int *stop)
 {
 	struct st s;
-	struct tg_server_handler h = {dispatch, &s, {TILE_ANSWER_MAX, 64}, false};
+	struct tg_server_handler h = {dispatch, NULL, &s, {TILE_ANSWER_MAX, 64}, false};
 	struct tg_diag d;
 	char db[PATH_MAX];
 	tg_err r;

@@ -26,6 +26,15 @@
 #define LEVELS 8 /* 256^8 = 2^64 leaves */
 #define TILE_BYTES (TG_TLOG_TILE_WIDTH * 32)
 #define BUNDLE_MAX ((size_t)TG_TLOG_TILE_WIDTH * (TG_TLOG_ENTRY_MAX + 2))
+/* The journal of sequenced entries (tg_tlog_sequence): records of
+ * index (u64 BE) | length (u32 BE) | entry | SHA-256 leaf hash of the
+ * three before (a torn tail fails it and is dropped on replay). */
+#define JOURNAL_NAME "journal"
+#define REC_HEAD 12
+#define REC_SUM 32
+#define PEND_MAX 1024                  /* sequenced entries before an integration */
+#define PEND_BYTES ((size_t)4 << 20)   /* journal bytes before an integration */
+#define JOURNAL_MAX (PEND_BYTES + REC_HEAD + TG_TLOG_ENTRY_MAX + REC_SUM)
 
 /* A tile read from disk with every level inside it computed: sub[0] holds
  * the tile's hashes, sub[k][i] the root of its hashes [i*2^k, (i+1)*2^k). */
@@ -53,6 +62,9 @@ struct tg_tlog {
 	struct tg_buf bundle;        /* rightmost entry bundle (length-prefixed entries) */
 	unsigned bundle_n;
 	struct tile_cache *cache;    /* CACHE_SLOTS tiles read from disk */
+	int journal_fd;              /* append: DIR/.tollgate/journal */
+	struct tg_buf pend;          /* its records beyond size (the journal's tail) */
+	size_t npend;
 };
 
 /* ---- paths ---- */
@@ -323,8 +335,11 @@ void tg_tlog_close(struct tg_tlog *log)
 	unsigned L;
 	if (!log)
 		return;
+	if (log->journal_fd >= 0)
+		close(log->journal_fd);
 	if (log->lock_fd >= 0)
 		close(log->lock_fd); /* releases the flock */
+	tg_buf_release(&log->pend);
 	tg_note_key_release(&log->key);
 	tg_buf_release(&log->cp);
 	for (L = 0; L < LEVELS; L++)
@@ -541,6 +556,8 @@ static void repair(struct tg_tlog *log)
 	tg_buf_release(&path);
 }
 
+static tg_err journal_replay(struct tg_tlog *log, struct tg_diag *d);
+
 tg_err tg_tlog_open(const char *dir, unsigned flags, struct tg_tlog **out, struct tg_diag *d)
 {
 	struct tg_tlog *log = tg_xcalloc(1, sizeof(*log));
@@ -550,9 +567,11 @@ tg_err tg_tlog_open(const char *dir, unsigned flags, struct tg_tlog **out, struc
 
 	log->dir = tg_xstrdup(dir);
 	log->lock_fd = -1;
+	log->journal_fd = -1;
 	log->append = flags & TG_TLOG_APPEND;
 	tg_buf_init(&log->cp, TG_NOTE_MAX);
 	tg_buf_init(&log->bundle, BUNDLE_MAX);
+	tg_buf_init(&log->pend, JOURNAL_MAX);
 	r = read_origin(dir, origin, d);
 	if (r != TG_OK)
 		goto out;
@@ -588,6 +607,8 @@ tg_err tg_tlog_open(const char *dir, unsigned flags, struct tg_tlog **out, struc
 	if (log->append) {
 		repair(log);
 		r = load_edge(log, d);
+		if (r == TG_OK)
+			r = journal_replay(log, d);
 		if (r != TG_OK)
 			goto out;
 	}
@@ -683,8 +704,9 @@ static void drop_partials(struct tg_tlog *log, int level, uint64_t index)
 	remove_partials_above(log, level, index, 0);
 }
 
-tg_err tg_tlog_append(struct tg_tlog *log, const uint8_t *const *entries, const size_t *lens,
-		      size_t n, uint64_t *first, struct tg_diag *d)
+/* Adds n entries (checked by the caller) to the tree and commits. */
+static tg_err tree_append(struct tg_tlog *log, const uint8_t *const *entries, const size_t *lens,
+			  size_t n, struct tg_diag *d)
 {
 	struct tg_buf path = TG_BUF_INIT(PATH_MAX);
 	uint64_t old_size = log->size, size = log->size;
@@ -692,19 +714,6 @@ tg_err tg_tlog_append(struct tg_tlog *log, const uint8_t *const *entries, const 
 	unsigned L;
 	tg_err r = TG_OK;
 
-	if (!log->append)
-		return TG_E_STATE;
-	for (i = 0; i < n; i++) {
-		if (lens[i] > TG_TLOG_ENTRY_MAX) {
-			tg_diag_set(d, "entry %zu has %zu bytes; the limit is %d", i, lens[i],
-				    TG_TLOG_ENTRY_MAX);
-			return TG_E_TOOBIG;
-		}
-	}
-	if (n == 0) {
-		*first = size;
-		return TG_OK;
-	}
 	if (size > UINT64_MAX - n)
 		return TG_E_RANGE;
 
@@ -774,9 +783,271 @@ tg_err tg_tlog_append(struct tg_tlog *log, const uint8_t *const *entries, const 
 			for (t = a; t < b; t++)
 				drop_partials(log, -1, t);
 	}
-	*first = old_size;
 out:
 	tg_buf_release(&path);
+	return r;
+}
+
+/* ---- the journal: sequencing ahead of integration ---- */
+
+static tg_err check_entries(const size_t *lens, size_t n, struct tg_diag *d)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		if (lens[i] > TG_TLOG_ENTRY_MAX) {
+			tg_diag_set(d, "entry %zu has %zu bytes; the limit is %d", i, lens[i],
+				    TG_TLOG_ENTRY_MAX);
+			return TG_E_TOOBIG;
+		}
+	}
+	return TG_OK;
+}
+
+/* Appends one journal record for entry p[0..n) at index to b. */
+static tg_err record_add(struct tg_buf *b, uint64_t index, const uint8_t *p, size_t n)
+{
+	size_t start = b->len;
+	uint8_t head[REC_HEAD], sum[32];
+	int i;
+	tg_err r;
+	for (i = 0; i < 8; i++)
+		head[i] = (uint8_t)(index >> (56 - 8 * i));
+	for (i = 0; i < 4; i++)
+		head[8 + i] = (uint8_t)(n >> (24 - 8 * i));
+	r = tg_buf_add(b, head, REC_HEAD);
+	if (r == TG_OK)
+		r = tg_buf_add(b, p, n);
+	if (r == TG_OK) {
+		tg_tlog_leaf_hash(b->data + start, REC_HEAD + n, sum);
+		r = tg_buf_add(b, sum, REC_SUM);
+	}
+	if (r != TG_OK)
+		b->len = start;
+	return r;
+}
+
+/* The record at b[off..): its index, entry and total length; false when
+ * it is incomplete or its checksum fails (a torn tail). */
+static bool record_next(const uint8_t *b, size_t len, size_t off, uint64_t *index,
+			const uint8_t **entry, size_t *elen, size_t *rlen)
+{
+	uint8_t sum[32];
+	uint64_t ix = 0;
+	size_t n = 0;
+	int i;
+	if (len - off < REC_HEAD)
+		return false;
+	for (i = 0; i < 8; i++)
+		ix = ix << 8 | b[off + (size_t)i];
+	for (i = 0; i < 4; i++)
+		n = n << 8 | b[off + 8 + (size_t)i];
+	if (n > TG_TLOG_ENTRY_MAX || len - off - REC_HEAD < n + REC_SUM)
+		return false;
+	tg_tlog_leaf_hash(b + off, REC_HEAD + n, sum);
+	if (memcmp(sum, b + off + REC_HEAD + n, REC_SUM) != 0)
+		return false;
+	*index = ix;
+	*entry = b + off + REC_HEAD;
+	*elen = n;
+	*rlen = REC_HEAD + n + REC_SUM;
+	return true;
+}
+
+/* Empties the journal once its records are integrated. */
+static void journal_clear(struct tg_tlog *log)
+{
+	tg_buf_reset(&log->pend);
+	log->npend = 0;
+	/* a failed truncation is harmless: its records are below size */
+	if (log->journal_fd >= 0 && ftruncate(log->journal_fd, 0) != 0)
+		return;
+}
+
+/* Integrates the pending entries and then n more, as one batch. */
+static tg_err integrate_with(struct tg_tlog *log, const uint8_t *const *entries,
+			     const size_t *lens, size_t n, struct tg_diag *d)
+{
+	size_t total = log->npend + n, k = 0, off = 0, i;
+	const uint8_t **ep;
+	size_t *lp;
+	tg_err r = TG_OK;
+
+	if (total == 0)
+		return TG_OK;
+	ep = tg_xcalloc(total, sizeof(*ep));
+	lp = tg_xcalloc(total, sizeof(*lp));
+	while (k < log->npend) {
+		uint64_t ix;
+		size_t rl;
+		if (!record_next(log->pend.data, log->pend.len, off, &ix, &ep[k], &lp[k], &rl) ||
+		    ix != log->size + k) {
+			tg_diag_set(d, "the journal of '%s' lost its records in memory", log->dir);
+			r = TG_E_INTERNAL;
+			break;
+		}
+		off += rl;
+		k++;
+	}
+	for (i = 0; i < n; i++) {
+		ep[k + i] = entries[i];
+		lp[k + i] = lens[i];
+	}
+	if (r == TG_OK)
+		r = tree_append(log, ep, lp, total, d);
+	if (r == TG_OK)
+		journal_clear(log);
+	free(ep);
+	free(lp);
+	return r;
+}
+
+tg_err tg_tlog_append(struct tg_tlog *log, const uint8_t *const *entries, const size_t *lens,
+		      size_t n, uint64_t *first, struct tg_diag *d)
+{
+	uint64_t at;
+	tg_err r;
+
+	if (!log->append)
+		return TG_E_STATE;
+	r = check_entries(lens, n, d);
+	if (r != TG_OK)
+		return r;
+	at = log->size + log->npend;
+	r = integrate_with(log, entries, lens, n, d);
+	if (r == TG_OK)
+		*first = at;
+	return r;
+}
+
+tg_err tg_tlog_integrate(struct tg_tlog *log, struct tg_diag *d)
+{
+	if (!log->append)
+		return log->npend ? TG_E_STATE : TG_OK;
+	return integrate_with(log, NULL, NULL, 0, d);
+}
+
+size_t tg_tlog_pending(const struct tg_tlog *log)
+{
+	return log->npend;
+}
+
+tg_err tg_tlog_sequence(struct tg_tlog *log, const uint8_t *const *entries, const size_t *lens,
+			size_t n, unsigned flags, uint64_t *first, struct tg_diag *d)
+{
+	struct tg_buf rec = TG_BUF_INIT(JOURNAL_MAX);
+	size_t i, bytes = 0;
+	uint64_t at;
+	tg_err r;
+
+	if (!log->append || log->journal_fd < 0)
+		return TG_E_STATE;
+	r = check_entries(lens, n, d);
+	if (r != TG_OK || n == 0) {
+		*first = log->size + log->npend;
+		return r;
+	}
+	for (i = 0; i < n; i++)
+		bytes += REC_HEAD + lens[i] + REC_SUM;
+	if (n > PEND_MAX || bytes > PEND_BYTES) {
+		/* too big for the journal: integrate it at once */
+		return tg_tlog_append(log, entries, lens, n, first, d);
+	}
+	if (log->npend + n > PEND_MAX || log->pend.len + bytes > PEND_BYTES) {
+		r = tg_tlog_integrate(log, d);
+		if (r != TG_OK)
+			return r;
+	}
+	at = log->size + log->npend;
+	if (at > UINT64_MAX - n)
+		return TG_E_RANGE;
+	for (i = 0; r == TG_OK && i < n; i++)
+		r = record_add(&rec, at + i, entries[i], lens[i]);
+	if (r == TG_OK) {
+		off_t end = lseek(log->journal_fd, 0, SEEK_END);
+		if (end < 0 || tg_fs_write_all(log->journal_fd, rec.data, rec.len) != TG_OK ||
+		    ((flags & TG_TLOG_SYNC) && fdatasync(log->journal_fd) != 0)) {
+			tg_diag_set(d, "cannot write the journal of '%s': %s", log->dir,
+				    strerror(errno));
+			/* what reached the file is unknown: no further appends
+			 * until the log is reopened and the journal replayed */
+			if (end >= 0 && ftruncate(log->journal_fd, end) != 0)
+				end = -1;
+			log->append = false;
+			r = TG_E_IO;
+		}
+	}
+	if (r == TG_OK)
+		r = tg_buf_add(&log->pend, rec.data, rec.len);
+	if (r == TG_OK) {
+		log->npend += n;
+		*first = at;
+	}
+	tg_buf_release(&rec);
+	return r;
+}
+
+/* Opens the journal for appending and integrates what a killed process
+ * sequenced beyond the checkpoint. Records below size were integrated
+ * before the journal was emptied; a torn last record was never
+ * acknowledged and is dropped. */
+static tg_err journal_replay(struct tg_tlog *log, struct tg_diag *d)
+{
+	struct tg_buf path = TG_BUF_INIT(PATH_MAX), data = TG_BUF_INIT(JOURNAL_MAX);
+	size_t off = 0;
+	tg_err r = priv_path(log->dir, JOURNAL_NAME, &path);
+
+	if (r == TG_OK) {
+		log->journal_fd = open(tg_buf_str(&path),
+				       O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (log->journal_fd < 0) {
+			tg_diag_set(d, "cannot open the journal '%s': %s", tg_buf_str(&path),
+				    strerror(errno));
+			r = TG_E_IO;
+		}
+	}
+	/* its directory entry must survive a power loss as its records do */
+	if (r == TG_OK) {
+		char parent[PATH_MAX];
+		parent_of(tg_buf_str(&path), parent, sizeof(parent));
+		if (tg_fs_sync_dir(parent) != TG_OK) {
+			tg_diag_set(d, "cannot flush the directory '%s'", parent);
+			r = TG_E_IO;
+		}
+	}
+	if (r == TG_OK) {
+		r = tg_fs_read(tg_buf_str(&path), &data, d);
+		if (r == TG_E_TOOBIG)
+			tg_diag_set(d, "the journal '%s' is larger than %zu bytes", tg_buf_str(&path),
+				    (size_t)JOURNAL_MAX);
+	}
+	while (r == TG_OK && off < data.len) {
+		const uint8_t *e;
+		uint64_t ix;
+		size_t el, rl;
+		if (!record_next(data.data, data.len, off, &ix, &e, &el, &rl))
+			break;
+		if (ix >= log->size && ix != log->size + log->npend) {
+			tg_diag_set(d, "the journal '%s' skips from index %llu to %llu at byte %zu",
+				    tg_buf_str(&path),
+				    (unsigned long long)(log->size + log->npend),
+				    (unsigned long long)ix, off);
+			r = TG_E_STATE;
+			break;
+		}
+		if (ix >= log->size) {
+			r = tg_buf_add(&log->pend, data.data + off, rl);
+			log->npend++;
+		}
+		off += rl;
+	}
+	if (r == TG_OK && log->npend > 0)
+		r = tg_tlog_integrate(log, d);
+	else if (r == TG_OK && data.len > 0)
+		journal_clear(log);
+	if (r != TG_OK)
+		tg_diag_prefix(d, "cannot replay the journal of '%s'", log->dir);
+	tg_buf_release(&path);
+	tg_buf_release(&data);
 	return r;
 }
 
@@ -906,6 +1177,7 @@ tg_err tg_tlog_create(const char *dir, const char *origin, const struct tg_note_
 	log = tg_xcalloc(1, sizeof(*log));
 	log->dir = tg_xstrdup(dir);
 	log->lock_fd = -1;
+	log->journal_fd = -1;
 	tg_buf_init(&log->cp, TG_NOTE_MAX);
 	tg_buf_init(&log->bundle, BUNDLE_MAX);
 	memcpy(&log->key, use, sizeof(log->key));

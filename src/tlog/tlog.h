@@ -272,10 +272,33 @@ const char *tg_tlog_origin(const struct tg_tlog *log);
  * Appends n entries as one batch and returns only when the entries, the
  * tiles and the new signed checkpoint are durable (fsync). *first gets the
  * index of entries[0]; the others follow in order. Entries longer than
- * TG_TLOG_ENTRY_MAX are rejected before anything is written.
+ * TG_TLOG_ENTRY_MAX are rejected before anything is written. Sequenced
+ * entries (tg_tlog_sequence) are integrated first, in the same batch.
  */
 tg_err tg_tlog_append(struct tg_tlog *log, const uint8_t *const *entries, const size_t *lens,
 		      size_t n, uint64_t *first, struct tg_diag *d) TG_MUST_CHECK;
+
+/*
+ * Sequencing ahead of integration (a write-ahead journal): assigns the
+ * next indices to n entries and appends them to the log's journal
+ * (DIR/.tollgate/journal) before it returns; *first gets entries[0]'s
+ * index. With TG_TLOG_SYNC the journal is on disk (fdatasync) when it
+ * returns; without, the kernel holds it: it survives the process being
+ * killed but not a power loss before the next integration. The entries
+ * join the tree, the tiles and a signed checkpoint at tg_tlog_integrate,
+ * at the next tg_tlog_append (which integrates them first, in the same
+ * batch), or when the log is next opened for appending. Readers see only
+ * integrated entries. Integrates first when the journal is full. After a
+ * journal write fails, the log refuses appends (reopen it to recover).
+ */
+#define TG_TLOG_SYNC 1
+tg_err tg_tlog_sequence(struct tg_tlog *log, const uint8_t *const *entries, const size_t *lens,
+			size_t n, unsigned flags, uint64_t *first, struct tg_diag *d) TG_MUST_CHECK;
+/* Integrates the sequenced entries (tiles, checkpoint, fsync) and empties
+ * the journal; TG_OK when nothing is pending. */
+tg_err tg_tlog_integrate(struct tg_tlog *log, struct tg_diag *d) TG_MUST_CHECK;
+/* Entries sequenced and not yet integrated. */
+size_t tg_tlog_pending(const struct tg_tlog *log);
 
 /* Reads entry index (< size) into out. */
 tg_err tg_tlog_entry(const struct tg_tlog *log, uint64_t index, struct tg_buf *out,

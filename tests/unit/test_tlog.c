@@ -936,6 +936,120 @@ TEST(log_entry_limits)
 	free(dir);
 }
 
+/* Sequences entries "seq <i>" for i in [from, from + n). */
+static void sequence_entries(struct tg_tlog *log, uint64_t from, size_t n, unsigned flags)
+{
+	uint8_t buf[8][32];
+	const uint8_t *e[8];
+	size_t l[8], k;
+	uint64_t first = 0;
+	CHECK(n <= 8);
+	for (k = 0; k < n; k++) {
+		l[k] = (size_t)snprintf((char *)buf[k], 32, "seq %llu", (unsigned long long)(from + k));
+		e[k] = buf[k];
+	}
+	CHECK_OK(tg_tlog_sequence(log, e, l, n, flags, &first, NULL));
+	CHECK(first == from);
+}
+
+/* Entry i of the log at dir, read by a fresh reader, equals want. */
+static bool reader_sees(const char *dir, uint64_t i, const char *want)
+{
+	struct tg_tlog *r = NULL;
+	struct tg_buf got = TG_BUF_INIT(1024);
+	bool ok = tg_tlog_open(dir, TG_TLOG_READ, &r, NULL) == TG_OK &&
+		  tg_tlog_entry(r, i, &got, NULL) == TG_OK && strcmp(tg_buf_str(&got), want) == 0;
+	tg_buf_release(&got);
+	tg_tlog_close(r);
+	return ok;
+}
+
+/* The journal (tg_tlog_sequence): indices at once, readers see entries
+ * only once integrated; replayed on reopen; a torn last record dropped; a
+ * journal that skips indices refused; tg_tlog_append integrates it first. */
+TEST(log_journal_sequence_integrate_replay)
+{
+	char *dir = tmpdir();
+	char logdir[4096], jpath[4200];
+	struct tg_buf vkey = TG_BUF_INIT(4096), j = TG_BUF_INIT(1 << 20);
+	struct tg_tlog *log = NULL;
+	struct tg_diag d;
+	const uint8_t *e[1];
+	size_t l[1];
+	uint64_t first;
+	FILE *f;
+
+	snprintf(logdir, sizeof(logdir), "%s/log", dir);
+	snprintf(jpath, sizeof(jpath), "%s/.tollgate/journal", logdir);
+	CHECK_OK(tg_tlog_create(logdir, "tollgate.test/journal", NULL, &vkey, NULL));
+	CHECK_OK(tg_tlog_open(logdir, TG_TLOG_APPEND, &log, NULL));
+	append_entries(log, 0, 2, 2);
+	sequence_entries(log, 2, 3, TG_TLOG_SYNC);
+	CHECK(tg_tlog_size(log) == 2 && tg_tlog_pending(log) == 3);
+	CHECK(!reader_sees(logdir, 2, "seq 2"));
+	CHECK_OK(tg_tlog_integrate(log, NULL));
+	CHECK(tg_tlog_size(log) == 5 && tg_tlog_pending(log) == 0);
+	CHECK(reader_sees(logdir, 4, "seq 4") && reader_sees(logdir, 1, "entry 1"));
+	CHECK(file_size_is(logdir, ".tollgate/journal", 0));
+
+	/* sequenced, then an append: one batch, in order */
+	sequence_entries(log, 5, 2, 0);
+	e[0] = (const uint8_t *)"appended";
+	l[0] = 8;
+	CHECK_OK(tg_tlog_append(log, e, l, 1, &first, NULL));
+	CHECK(first == 7 && tg_tlog_size(log) == 8 && tg_tlog_pending(log) == 0);
+	CHECK(reader_sees(logdir, 6, "seq 6") && reader_sees(logdir, 7, "appended"));
+
+	/* closed (as by a kill) with 3 sequenced: the next open integrates them */
+	sequence_entries(log, 8, 3, TG_TLOG_SYNC);
+	tg_tlog_close(log);
+	log = NULL;
+	CHECK(!reader_sees(logdir, 8, "seq 8"));
+	CHECK_OK(tg_tlog_open(logdir, TG_TLOG_APPEND, &log, NULL));
+	CHECK(log && tg_tlog_size(log) == 11 && tg_tlog_pending(log) == 0);
+	CHECK(reader_sees(logdir, 10, "seq 10"));
+
+	/* a torn last record (a crash inside write) was never acknowledged */
+	sequence_entries(log, 11, 2, TG_TLOG_SYNC);
+	tg_tlog_close(log);
+	log = NULL;
+	CHECK_OK(tg_fs_read(jpath, &j, NULL));
+	CHECK(j.len > 5);
+	CHECK(truncate(jpath, (off_t)(j.len - 5)) == 0);
+	CHECK_OK(tg_tlog_open(logdir, TG_TLOG_APPEND, &log, NULL));
+	CHECK(log && tg_tlog_size(log) == 12 && reader_sees(logdir, 11, "seq 11"));
+	sequence_entries(log, 12, 1, 0); /* index 12 is given again */
+	CHECK_OK(tg_tlog_integrate(log, NULL));
+	CHECK(reader_sees(logdir, 12, "seq 12"));
+
+	/* a journal that skips an index is refused, naming it */
+	sequence_entries(log, 13, 2, TG_TLOG_SYNC);
+	tg_tlog_close(log);
+	log = NULL;
+	tg_buf_reset(&j);
+	CHECK_OK(tg_fs_read(jpath, &j, NULL));
+	CHECK(j.len > 2 * 44);
+	{
+		/* drop the first record: the journal now starts at 14 */
+		size_t first_len = 12 + 6 + 32; /* "seq 13" */
+		f = fopen(jpath, "wb");
+		CHECK(f != NULL);
+		if (f) {
+			CHECK(fwrite(j.data + first_len, 1, j.len - first_len, f) == j.len - first_len);
+			fclose(f);
+		}
+	}
+	tg_diag_init(&d);
+	CHECK_ERR(tg_tlog_open(logdir, TG_TLOG_APPEND, &log, &d), TG_E_STATE);
+	CHECK(strstr(d.msg, "skips from index 13 to 14") != NULL);
+	CHECK(log == NULL);
+
+	tg_buf_release(&j);
+	tg_buf_release(&vkey);
+	rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	RUN(known_hashes);
@@ -952,5 +1066,6 @@ int main(void)
 	RUN(proof_file_bitflips);
 	RUN(sequencer_batches_concurrent_submitters);
 	RUN(log_entry_limits);
+	RUN(log_journal_sequence_integrate_replay);
 	return tg_test_done();
 }

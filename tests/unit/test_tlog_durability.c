@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_tlog_durability.c - the log under SIGKILL at random moments (200+
- * restarts: nothing acknowledged is lost, every earlier checkpoint stays
- * consistent) and under several processes appending at once.
+ * restarts of appends and journal sequencing: nothing acknowledged is lost,
+ * every earlier checkpoint stays consistent) and several processes at once.
  */
 #include "tg_test.h"
 
@@ -57,8 +57,9 @@ static void rm_rf(const char *path)
 	(void)rmdir(path);
 }
 
-/* Child: append batches forever, writing "first count\n" to fd after each
- * batch is durable. */
+/* Child: append or sequence batches forever (at random: tg_tlog_append,
+ * tg_tlog_sequence with and without TG_TLOG_SYNC, now and then an
+ * integration), writing "first count\n" to fd after each batch returns. */
 static void appender(const char *dir, int fd, uint64_t seed)
 {
 	struct tg_tlog *log = NULL;
@@ -75,13 +76,20 @@ static void appender(const char *dir, int fd, uint64_t seed)
 	}
 	for (;;) {
 		size_t n = 1 + (size_t)(rnd() % 64);
-		uint64_t first, base = tg_tlog_size(log);
+		uint64_t first, base = tg_tlog_size(log) + tg_tlog_pending(log), how = rnd() % 8;
 		char line[64];
 		int ll;
+		tg_err r;
 		for (k = 0; k < n; k++)
 			lens[k] = entry_of(base + k, bufs[k]);
-		if (tg_tlog_append(log, e, lens, n, &first, NULL) != TG_OK || first != base)
+		if (how < 3)
+			r = tg_tlog_append(log, e, lens, n, &first, NULL);
+		else
+			r = tg_tlog_sequence(log, e, lens, n, how < 6 ? TG_TLOG_SYNC : 0, &first, NULL);
+		if (r != TG_OK || first != base)
 			_exit(4);
+		if (how == 7 && tg_tlog_integrate(log, NULL) != TG_OK)
+			_exit(6);
 		ll = snprintf(line, sizeof(line), "%llu %zu\n", (unsigned long long)first, n);
 		if (write(fd, line, (size_t)ll) != ll)
 			_exit(5);

@@ -9,7 +9,10 @@
 # tiles.py, an independent reader that also checks the checkpoint and
 # every tile), every checkpoint it was acknowledged under is a prefix of
 # the log, every bundle verifies with the trusted root, and every stored
-# attestation is returned by GET /v1/attestations. Four kills.
+# attestation is returned by GET /v1/attestations. A fourth client asks
+# the gate (`tollgate gate check --server`): every decision answered is
+# the entry at its decision_log_index (sequenced in the log's journal,
+# integrated after the restart). Four kills.
 . "$DATA/setup.inc"
 need setsid od
 ROUNDS=4
@@ -58,11 +61,31 @@ worker() {
 	exit 0
 }
 
+# the deciding client: gate decisions on the artifacts signed so far (and
+# on unknown digests); an answer on disk is an acknowledged decision
+decider() {
+	trap - EXIT
+	k=0
+	while [ ! -f "down.d" ]; do
+		k=$((k + 1))
+		a=$(cut -d' ' -f1 att-w.1 2>/dev/null | tail -n 1)
+		[ $((k % 3)) -ne 0 ] && [ -n "$a" ] || a="art/none-$1-$k"
+		[ -f "$a" ] || printf 'never signed %s %s\n' "$1" "$k" >"$a"
+		if tg gate check "$a" --server "$URL" --ca-file srv/ca.pem --json \
+			>"dec/$1-$k.tmp" 2>/dev/null; [ $? -le 1 ]; then
+			mv "dec/$1-$k.tmp" "dec/$1-$k.json"
+			echo "dec/$1-$k.json" >>dec.list
+		fi
+	done
+	exit 0
+}
+
 check_all() {
 	cat log-w.* 2>/dev/null | sort -u >log.list
 	cat att-w.* 2>/dev/null | sort -u >att.list
 	expect_exit 0 python3 "$DATA/tiles.py" "$PORT" srv/ca.pem "$LOGDIR/log.vkey" entries.txt
-	expect_exit 0 python3 "$DATA/fault_check.py" "$PORT" srv/ca.pem entries.txt log.list att.list
+	expect_exit 0 python3 "$DATA/fault_check.py" "$PORT" srv/ca.pem entries.txt log.list att.list \
+		dec.list
 	echo "after round $1: $(cat "$OUT")" >&2
 	while read -r art f; do
 		[ -f "$f.verified" ] && continue
@@ -72,9 +95,10 @@ check_all() {
 	done <att.list
 }
 
-mkdir art tok b log
+mkdir art tok b log dec
 : >log-w.0
 : >att-w.0
+: >dec.list
 start_group
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
@@ -86,6 +110,9 @@ while [ "$r" -le "$ROUNDS" ]; do
 		pids="$pids $!"
 		w=$((w + 1))
 	done
+	rm -f down.d
+	decider "$r" &
+	pids="$pids $!"
 	# in the middle: after this round's first acknowledged signature, a
 	# random 0-3 s later, while the clients are at it
 	before=$(cat att-w.* | wc -l)
@@ -105,6 +132,7 @@ while [ "$r" -le "$ROUNDS" ]; do
 		: >"down.$w"
 		w=$((w + 1))
 	done
+	: >down.d
 	for p in $pids; do
 		wait "$p" || fail "round $r: a client loop failed"
 	done
@@ -116,5 +144,6 @@ while [ "$r" -le "$ROUNDS" ]; do
 done
 # what was lost in flight is allowed; what was acknowledged is all there
 [ "$(wc -l <att.list)" -ge "$ROUNDS" ] || fail "too few signatures to judge"
+[ "$(wc -l <dec.list)" -ge "$ROUNDS" ] || fail "too few decisions to judge"
 # a clean stop works after all that, and reports no sanitizer errors
 finish

@@ -2,19 +2,22 @@
 # fault_check.py - checks for fault.sh (not a case) that nothing tollgated
 # acknowledged was lost: ENTRIES is the log as tiles.py read it from the
 # tiles ("<index> <base64>" lines).
-#   fault_check.py PORT CA ENTRIES LOGLIST ATTLIST
+#   fault_check.py PORT CA ENTRIES LOGLIST ATTLIST [DECLIST]
 # LOGLIST: bundle files the server answered with a log entry: each entry
 # must be at its logIndex, and the tree of every checkpoint the server
 # signed for it must be a prefix of today's log (RFC 6962 2.1 roots
 # recomputed from the entries). ATTLIST: "<artifact> <bundle>" lines whose
 # POST /v1/attestations was acknowledged: GET /v1/attestations/sha256:<hex
-# of the artifact> must return that bundle.
+# of the artifact> must return that bundle. DECLIST: `tollgate gate check
+# --json` answers: the entry at each decision_log_index must be the
+# tollgate-gate-decision entry of that decision (docs/api.md).
 import base64, hashlib, json, os, ssl, sys
 
 sys.path = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 import http.client  # noqa: E402
 
 port, ca, entries_file, log_list, att_list = sys.argv[1:6]
+dec_list = sys.argv[6] if len(sys.argv) > 6 else None
 
 
 def die(msg):
@@ -65,4 +68,15 @@ for line in open(att_list):
     if json.load(open(f)) not in json.loads(body)["bundles"]:
         die("%s: the acknowledged attestation %s is lost" % (art, f))
     natt += 1
-print("log %d attestations %d entries %d" % (nlog, natt, len(entries)))
+ndec = 0
+for f in open(dec_list).read().split() if dec_list else []:
+    d = json.load(open(f))
+    i = d.pop("decision_log_index")
+    c = json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    e = {"apiVersion": "0.0.1", "kind": "tollgate-gate-decision", "spec": {"allow": d["allow"],
+         "artifact": d["artifact"], "decision": {"algorithm": "SHA2_256",
+         "digest": base64.b64encode(hashlib.sha256(c).digest()).decode()}}}
+    if entries.get(i) != json.dumps(e, sort_keys=True, separators=(",", ":")).encode():
+        die("%s: decision %d is lost or different" % (f, i))
+    ndec += 1
+print("log %d attestations %d decisions %d entries %d" % (nlog, natt, ndec, len(entries)))
