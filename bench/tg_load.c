@@ -446,19 +446,6 @@ static tg_err unexpected(int status, const struct tg_buf *resp, const char *what
 
 /* ---- tokens, keys, CSRs ---- */
 
-static tg_err add_jstr(struct tg_buf *out, const char *s, size_t n)
-{
-	struct tg_arena a;
-	const struct tg_json *v = NULL;
-	tg_err r;
-	tg_arena_init(&a, 2 * n + 1024);
-	r = tg_json_new_string(&a, s, n, &v);
-	if (r == TG_OK)
-		r = tg_json_emit(out, v, 0);
-	tg_arena_release(&a);
-	return r;
-}
-
 /* A fresh GitHub-shaped CI token (the claims setup.inc's gh_token makes),
  * signed by the issuer key, with a jti no other call uses. */
 static tg_err mint(struct client *c, struct tg_buf *out)
@@ -472,11 +459,11 @@ static tg_err mint(struct client *c, struct tg_buf *out)
 	tg_arena_init(&a, 1 << 20);
 	r = tg_buf_adds(&cl, "{\"iss\":");
 	if (r == TG_OK)
-		r = add_jstr(&cl, G.issuer, strlen(G.issuer));
+		r = tg_json_add_string(&cl, G.issuer, strlen(G.issuer));
 	if (r == TG_OK)
 		r = tg_buf_adds(&cl, ",\"aud\":");
 	if (r == TG_OK)
-		r = add_jstr(&cl, G.audience, strlen(G.audience));
+		r = tg_json_add_string(&cl, G.audience, strlen(G.audience));
 	if (r == TG_OK)
 		r = tg_buf_addf(
 			&cl,
@@ -535,11 +522,11 @@ static tg_err op_attest(struct client *c, struct tg_diag *d)
 	if (r == TG_OK)
 		r = tg_buf_adds(&body, "{\"oidc_token\":");
 	if (r == TG_OK)
-		r = add_jstr(&body, (const char *)tok.data, tok.len);
+		r = tg_json_add_string(&body, (const char *)tok.data, tok.len);
 	if (r == TG_OK)
 		r = tg_buf_adds(&body, ",\"csr\":");
 	if (r == TG_OK)
-		r = add_jstr(&body, (const char *)csr.data, csr.len);
+		r = tg_json_add_string(&body, (const char *)csr.data, csr.len);
 	if (r == TG_OK)
 		r = tg_buf_adds(&body, ",\"jwt_audiences\":[\"tg-load\"]}");
 	if (r != TG_OK)

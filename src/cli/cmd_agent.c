@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_agent.c - `tollgate agent`: serves the SPIFFE Workload API on a Unix
- * socket from a CA directory (tg_agent_serve) until SIGTERM or SIGINT.
+ * socket from a CA directory (tg_agent_serve), or from tollgated with the
+ * agent's own X509-SVID (--server, src/server/agent_upstream.c), until
+ * SIGTERM or SIGINT.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -10,15 +12,19 @@
 
 #include "cli/cli.h"
 #include "identity/identity.h"
+#include "server/server.h"
 
 #define AGENT_MAX_CLIENTS 4096 /* the largest --max-clients */
 
 const char tg_cli_agent_usage[] =
 	"usage: tollgate agent --dir D --socket PATH [--rotate-before DUR]\n"
 	"                      [--max-clients N]\n"
+	"       tollgate agent --server URL --svid CERT --svid-key KEY --ca-file PEM\n"
+	"                      --socket PATH [--rotate-before DUR] [--max-clients N]\n"
 	"\n"
 	"Serves the SPIFFE Workload API (gRPC on the Unix socket PATH) from the CA\n"
-	"in D until SIGTERM or SIGINT, then exits 0. Each caller is attested by its\n"
+	"in D, or from the tollgated at URL, until SIGTERM or SIGINT, then exits 0.\n"
+	"Each caller is attested by its\n"
 	"kernel-verified peer credentials (unix:uid, unix:gid, unix:path and\n"
 	"unix:sha256 of its executable) and receives the X509- and JWT-SVIDs of\n"
 	"the registration entries those selectors match, the trust bundles, and new\n"
@@ -26,7 +32,21 @@ const char tg_cli_agent_usage[] =
 	"\"workload.spiffe.io: true\". Point SPIFFE clients at it with\n"
 	"SPIFFE_ENDPOINT_SOCKET=unix://PATH.\n"
 	"\n"
+	"With --server the agent holds no CA key: it authenticates to tollgated\n"
+	"with its own X509-SVID (CERT and KEY, e.g. from `tollgate attest --server\n"
+	"URL --join-token T --x509-out DIR`), serves the registration entries whose\n"
+	"parent is its SPIFFE ID (`tollgate entry create --parent ID`), polls them\n"
+	"every 5 s, asks tollgated for their SVIDs and renews its own SVID at half\n"
+	"its life, rewriting CERT and KEY (so both must be writable). While the\n"
+	"server is unreachable it serves the SVIDs it holds until they expire and\n"
+	"retries with backoff. It needs the server at start.\n"
+	"\n"
 	"  -d, --dir D               the CA directory\n"
+	"  -S, --server URL          https://HOST:PORT of tollgated (instead of --dir)\n"
+	"  -c, --svid CERT           the agent's X509-SVID chain (PEM)\n"
+	"  -k, --svid-key KEY        its private key (PEM, mode 0600)\n"
+	"  -a, --ca-file PEM         roots the server's certificate chains to\n"
+	"                            (the trust domain's, e.g. tollgated's ca.pem)\n"
 	"  -s, --socket PATH         the Unix socket to create\n"
 	"  -r, --rotate-before DUR   renew SVIDs this long before they expire\n"
 	"                            (default: at half their lifetime)\n"
@@ -50,10 +70,16 @@ int tg_cli_agent(const struct tg_cli_cmd *cmd, int argc, char **argv)
 		{"socket", required_argument, NULL, 's'},
 		{"rotate-before", required_argument, NULL, 'r'},
 		{"max-clients", required_argument, NULL, 'm'},
+		{"server", required_argument, NULL, 'S'},
+		{"svid", required_argument, NULL, 'c'},
+		{"svid-key", required_argument, NULL, 'k'},
+		{"ca-file", required_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct tg_agent_opts ao;
+	struct tg_server_upstream_opts uo;
+	struct tg_server_upstream *up = NULL;
 	struct sigaction sa;
 	struct tg_ca *ca = NULL;
 	const char *dir = NULL;
@@ -63,12 +89,25 @@ int tg_cli_agent(const struct tg_cli_cmd *cmd, int argc, char **argv)
 	tg_err r;
 
 	memset(&ao, 0, sizeof(ao));
+	memset(&uo, 0, sizeof(uo));
 	tg_diag_init(&d);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":d:s:r:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:s:r:m:S:c:k:a:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			dir = optarg;
+			break;
+		case 'S':
+			uo.url = optarg;
+			break;
+		case 'c':
+			uo.svid_file = optarg;
+			break;
+		case 'k':
+			uo.key_file = optarg;
+			break;
+		case 'a':
+			uo.ca_file = optarg;
 			break;
 		case 's':
 			ao.socket_path = optarg;
@@ -94,13 +133,34 @@ int tg_cli_agent(const struct tg_cli_cmd *cmd, int argc, char **argv)
 	}
 	if (optind < argc)
 		return tg_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	if (!dir || !dir[0])
+	if (dir && uo.url)
+		return tg_cli_usage_error(cmd, "--dir and --server exclude each other");
+	if (!uo.url && (uo.svid_file || uo.key_file || uo.ca_file))
+		return tg_cli_usage_error(cmd, "--svid, --svid-key and --ca-file need --server");
+	if (uo.url) {
+		if (!uo.svid_file || !uo.svid_file[0])
+			return tg_cli_usage_error(cmd, "missing --svid CERT");
+		if (!uo.key_file || !uo.key_file[0])
+			return tg_cli_usage_error(cmd, "missing --svid-key KEY");
+		if (!uo.ca_file || !uo.ca_file[0])
+			return tg_cli_usage_error(cmd, "missing --ca-file PEM");
+	} else if (!dir || !dir[0]) {
 		return tg_cli_usage_error(cmd, "missing --dir D");
+	}
 	if (!ao.socket_path || !ao.socket_path[0])
 		return tg_cli_usage_error(cmd, "missing --socket PATH");
-	r = tg_cli_ca_open(dir, &ca);
-	if (r != TG_OK)
-		return tg_cli_exit_code(r);
+	if (uo.url) {
+		r = tg_server_upstream_open(&uo, &up, &d);
+		if (r != TG_OK) {
+			/* 1: the server refused the agent; 2: unusable files;
+			 * 3: the server does not answer (properly) */
+			return tg_cli_fail(r, &d, "cannot start the agent");
+		}
+	} else {
+		r = tg_cli_ca_open(dir, &ca);
+		if (r != TG_OK)
+			return tg_cli_exit_code(r);
+	}
 
 	/* No SA_RESTART: a signal interrupts the server's wait, which then
 	 * sees the flag. A client that goes away must not kill us. */
@@ -111,7 +171,13 @@ int tg_cli_agent(const struct tg_cli_cmd *cmd, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	r = tg_agent_serve(ca, &ao, &stop_requested, &d);
+	if (up) {
+		struct tg_agent_upstream ops;
+		tg_server_upstream_ops(up, &ops);
+		r = tg_agent_serve_upstream(&ops, &ao, &stop_requested, &d);
+	} else {
+		r = tg_agent_serve(ca, &ao, &stop_requested, &d);
+	}
 	if (r != TG_OK) {
 		code = tg_cli_fail(r, &d, "the agent stopped");
 		if (code == TG_EXIT_FAIL)
@@ -120,5 +186,6 @@ int tg_cli_agent(const struct tg_cli_cmd *cmd, int argc, char **argv)
 		code = TG_EXIT_OK;
 	}
 	tg_ca_close(ca);
+	tg_server_upstream_close(up);
 	return code;
 }

@@ -532,6 +532,11 @@ int tg_cli_attest(const struct tg_cli_cmd *cmd, int argc, char **argv)
 		code = tg_cli_fail(r, &d, "cannot match registration entries");
 		goto out;
 	}
+	/* an entry with a parent is its agent's to attest (`agent --server`) */
+	for (i = 0, j = 0; i < nm; i++)
+		if (!m[i].parent_id.uri[0])
+			m[j++] = m[i];
+	nm = j;
 	if (nm == 0) {
 		tg_buf_reset(&msg);
 		if (add_selectors(&msg, att.selectors, att.n) != TG_OK)

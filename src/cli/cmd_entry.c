@@ -19,6 +19,7 @@
 const char tg_cli_entry_create_usage[] =
 	"usage: tollgate entry create --dir D --spiffe-id ID --selector TYPE:KEY:VALUE\n"
 	"                             [--selector ...] [--x509-ttl DUR] [--jwt-ttl DUR]\n"
+	"                             [--parent AGENT-ID]\n"
 	"\n"
 	"Registers the SPIFFE ID for every workload whose attestation yields all of\n"
 	"the selectors (a logical AND; create several entries for an OR). Prints the\n"
@@ -34,6 +35,10 @@ const char tg_cli_entry_create_usage[] =
 	"  -s, --selector SEL    a selector; repeat for more (at least one)\n"
 	"  -x, --x509-ttl DUR    lifetime of X509-SVIDs (default 1h, at most 1d)\n"
 	"  -j, --jwt-ttl DUR     lifetime of JWT-SVIDs (default 5m, at most 1d)\n"
+	"  -p, --parent ID       the SPIFFE ID of the agent (`tollgate agent --server`)\n"
+	"                        that attests the workloads: only that agent may ask\n"
+	"                        tollgated for the entry's SVIDs, and `attest` at the\n"
+	"                        server never matches it\n"
 	"  -h, --help            show this help\n"
 	"\n"
 	"DUR is a duration such as 90s, 5m, 1h30m or 1d.\n";
@@ -43,12 +48,12 @@ const char tg_cli_entry_list_usage[] =
 	"\n"
 	"Prints the registration entries. As text, each entry is a line\n"
 	"\n"
-	"  <id> <spiffe id> x509-ttl=<DUR|default> jwt-ttl=<DUR|default>\n"
+	"  <id> <spiffe id> x509-ttl=<DUR|default> jwt-ttl=<DUR|default>[ parent=<ID>]\n"
 	"\n"
 	"followed by one line per selector, indented by two spaces. With --json,\n"
 	"one JSON document: {\"entries\":[{\"created\":RFC 3339,\"id\",\"jwt_ttl\":seconds,\n"
-	"\"selectors\":[...],\"spiffe_id\",\"x509_ttl\":seconds}]}, where a TTL of 0\n"
-	"means the CA's default (X509-SVID 1h, JWT-SVID 5m).\n"
+	"\"parent_id\" (when set),\"selectors\":[...],\"spiffe_id\",\"x509_ttl\":seconds}]},\n"
+	"where a TTL of 0 means the CA's default (X509-SVID 1h, JWT-SVID 5m).\n"
 	"\n"
 	"  -d, --dir D   the CA directory\n"
 	"  -j, --json    print JSON\n"
@@ -72,10 +77,11 @@ int tg_cli_entry_create(const struct tg_cli_cmd *cmd, int argc, char **argv)
 		{"selector", required_argument, NULL, 's'},
 		{"x509-ttl", required_argument, NULL, 'x'},
 		{"jwt-ttl", required_argument, NULL, 'j'},
+		{"parent", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *dir = NULL, *id = NULL, **sels;
+	const char *dir = NULL, *id = NULL, *parent = NULL, **sels;
 	size_t nsels = 0, i;
 	struct tg_entry e;
 	struct tg_ca *ca = NULL;
@@ -89,13 +95,16 @@ int tg_cli_entry_create(const struct tg_cli_cmd *cmd, int argc, char **argv)
 	tg_diag_init(&d);
 	sels = tg_xcalloc((size_t)argc + 1, sizeof(*sels));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":d:i:s:x:j:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:i:s:x:j:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			dir = optarg;
 			break;
 		case 'i':
 			id = optarg;
+			break;
+		case 'p':
+			parent = optarg;
 			break;
 		case 's':
 			sels[nsels++] = optarg;
@@ -138,6 +147,11 @@ int tg_cli_entry_create(const struct tg_cli_cmd *cmd, int argc, char **argv)
 	}
 	if (tg_spiffe_id_parse(id, strlen(id), &e.spiffe_id, &d) != TG_OK) {
 		code = tg_cli_usage_error(cmd, "invalid SPIFFE ID '%s': %s", id,
+					  d.msg[0] ? d.msg : "malformed");
+		goto out;
+	}
+	if (parent && tg_spiffe_id_parse(parent, strlen(parent), &e.parent_id, &d) != TG_OK) {
+		code = tg_cli_usage_error(cmd, "invalid parent ID '%s': %s", parent,
 					  d.msg[0] ? d.msg : "malformed");
 		goto out;
 	}
@@ -201,7 +215,8 @@ static tg_err add_text(struct tg_buf *out, const struct tg_entry *e)
 
 	ttl_text(e->x509_ttl, x, sizeof(x));
 	ttl_text(e->jwt_ttl, j, sizeof(j));
-	r = tg_buf_addf(out, "%s %s x509-ttl=%s jwt-ttl=%s\n", e->id, e->spiffe_id.uri, x, j);
+	r = tg_buf_addf(out, "%s %s x509-ttl=%s jwt-ttl=%s%s%s\n", e->id, e->spiffe_id.uri, x, j,
+			e->parent_id.uri[0] ? " parent=" : "", e->parent_id.uri);
 	for (i = 0; r == TG_OK && i < e->nselectors; i++) {
 		r = tg_buf_adds(out, "  ");
 		if (r == TG_OK)
@@ -220,11 +235,11 @@ static tg_err str_value(struct tg_arena *a, const char *s, size_t n, const struc
 /* Builds the JSON object of one entry in a. */
 static tg_err entry_json(struct tg_arena *a, const struct tg_entry *e, const struct tg_json **out)
 {
-	struct tg_json_member m[6];
+	struct tg_json_member m[7];
 	const struct tg_json **sel;
 	struct tg_buf s = TG_BUF_INIT(TG_SELECTOR_MAX + 16);
 	char when[TG_TIME_STR_MAX];
-	size_t i;
+	size_t i, k;
 	tg_err r;
 
 	sel = tg_arena_alloc_array(a, e->nselectors ? e->nselectors : 1, sizeof(*sel));
@@ -250,20 +265,30 @@ static tg_err entry_json(struct tg_arena *a, const struct tg_entry *e, const str
 		r = str_value(a, "jwt_ttl", 7, &m[2].key);
 	if (r == TG_OK)
 		r = tg_json_new_int(a, e->jwt_ttl, &m[2].val);
+	k = 3;
+	if (r == TG_OK && e->parent_id.uri[0]) {
+		r = str_value(a, "parent_id", 9, &m[k].key);
+		if (r == TG_OK)
+			r = str_value(a, e->parent_id.uri, strlen(e->parent_id.uri), &m[k].val);
+		k++;
+	}
 	if (r == TG_OK)
-		r = str_value(a, "selectors", 9, &m[3].key);
+		r = str_value(a, "selectors", 9, &m[k].key);
 	if (r == TG_OK)
-		r = tg_json_new_array(a, sel, e->nselectors, &m[3].val);
+		r = tg_json_new_array(a, sel, e->nselectors, &m[k].val);
+	k++;
 	if (r == TG_OK)
-		r = str_value(a, "spiffe_id", 9, &m[4].key);
+		r = str_value(a, "spiffe_id", 9, &m[k].key);
 	if (r == TG_OK)
-		r = str_value(a, e->spiffe_id.uri, strlen(e->spiffe_id.uri), &m[4].val);
+		r = str_value(a, e->spiffe_id.uri, strlen(e->spiffe_id.uri), &m[k].val);
+	k++;
 	if (r == TG_OK)
-		r = str_value(a, "x509_ttl", 8, &m[5].key);
+		r = str_value(a, "x509_ttl", 8, &m[k].key);
 	if (r == TG_OK)
-		r = tg_json_new_int(a, e->x509_ttl, &m[5].val);
+		r = tg_json_new_int(a, e->x509_ttl, &m[k].val);
+	k++;
 	if (r == TG_OK)
-		r = tg_json_new_object(a, m, 6, TG_JSON_DUP_REJECT, out);
+		r = tg_json_new_object(a, m, k, TG_JSON_DUP_REJECT, out);
 	return r;
 }
 

@@ -137,6 +137,10 @@ tg_err tg_json_parse_fd(struct tg_arena *a, int fd, size_t max,
  * arrays; objects with non-string keys yield TG_E_TYPE. On error out is
  * restored to its previous length. */
 tg_err tg_json_emit(struct tg_buf *out, const struct tg_json *v, unsigned flags) TG_MUST_CHECK;
+/* Appends the n bytes at s as one JSON string (quoted, escaped as
+ * tg_json_emit does); TG_E_ENCODING, and out unchanged, unless they are
+ * UTF-8. */
+tg_err tg_json_add_string(struct tg_buf *out, const char *s, size_t n) TG_MUST_CHECK;
 
 /*
  * Appends the RFC 8785 (JCS) canonical form of v: members sorted by the

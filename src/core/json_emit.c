@@ -192,6 +192,18 @@ tg_err tg_json_emit(struct tg_buf *out, const struct tg_json *v, unsigned flags)
 	return r;
 }
 
+tg_err tg_json_add_string(struct tg_buf *out, const char *s, size_t n)
+{
+	size_t orig = out->len;
+	tg_err r;
+	if (!tg_utf8_valid((const uint8_t *)s, n, NULL))
+		return TG_E_ENCODING;
+	r = emit_string(out, s, n, 0);
+	if (r != TG_OK)
+		tg_buf_truncate(out, orig);
+	return r;
+}
+
 /* ---- ECMAScript number formatting (ECMA-262 Number::toString) ---- */
 
 /* Writes the decimal digits d (k of them, no leading/trailing zeros) with

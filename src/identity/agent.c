@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent.c - the SPIFFE Workload API server behind `tollgate agent`: gRPC
- * over HTTP/2 (nghttp2) on a Unix socket, served by one poll() loop. Each
- * call is attested from the socket's peer and answered with the SVIDs and
- * bundles of the registration entries its selectors match.
+ * over HTTP/2 (nghttp2) on a Unix socket, one poll() loop. Each call is
+ * attested from the socket's peer and answered with the SVIDs of the entries
+ * its selectors match, from an upstream: the CA directory, or tollgated.
  */
 
 /*
@@ -117,6 +117,7 @@ struct svid_item {
 	struct tg_buf chain;               /* DER, leaf first */
 	struct tg_buf key;                 /* PKCS#8 DER: a secret, wiped */
 	int64_t rotate_at;                 /* Unix seconds */
+	bool same;                         /* the upstream handed out the previous one again */
 };
 
 enum stream_state {
@@ -176,9 +177,7 @@ struct conn {
 };
 
 struct agent {
-	struct tg_ca *ca;                  /* in use: the caller's, or reopened */
-	struct tg_ca *reopened;            /* ours, after the CA changed on disk */
-	struct timespec ca_stamp[2];       /* mtimes of D/intermediates and D/jwt */
+	const struct tg_agent_upstream *up;
 	int64_t rotate_before;
 	unsigned max_clients;
 	int lfd;
@@ -248,21 +247,19 @@ static int snap_cmp(const void *x, const void *y, void *ctx)
 	return strcmp(a->td, b->td);
 }
 
-static tg_err snap_build(struct tg_ca *ca, struct snap *out, struct tg_diag *d)
+static tg_err snap_build(const struct tg_agent_upstream *up, struct snap *out, struct tg_diag *d)
 {
 	struct snap s;
-	const char *own = tg_ca_trust_domain(ca);
+	const char *own = up->trust_domain(up->ctx);
 	size_t *order = NULL, i, k;
 	tg_err r = TG_E_INTERNAL;
 
 	memset(&s, 0, sizeof(s));
 	tg_buf_init(&s.x509_msg, TG_WLPB_MAX_MESSAGE);
 	tg_buf_init(&s.jwt_msg, TG_WLPB_MAX_MESSAGE);
-	r = tg_ca_bundles(ca, &s.set);
-	if (r != TG_OK) {
-		tg_diag_set(d, "cannot read the trust bundles: %s", tg_strerror(r));
+	r = up->bundles(up->ctx, &s.set, d);
+	if (r != TG_OK)
 		goto out;
-	}
 	if (!tg_bundle_set_find(&s.set, own)) {
 		tg_diag_set(d, "no bundle for the trust domain '%s'", own);
 		r = TG_E_NOTFOUND;
@@ -548,7 +545,7 @@ static bool caller_entries(struct agent *ag, struct stream *s, struct tg_arena *
 	size_t ne = 0, i, j, k = 0;
 	tg_err r;
 	tg_diag_init(&d);
-	r = tg_entry_match(ag->ca, s->att.selectors, s->att.n, a, &e, &ne, &d);
+	r = ag->up->match(ag->up->ctx, s->att.selectors, s->att.n, a, &e, &ne, &d);
 	if (r != TG_OK) {
 		tg_log_warn("agent: cannot match registration entries: %s", d.msg[0] ? d.msg : tg_strerror(r));
 		stream_finish(s, GRPC_UNAVAILABLE, "cannot read registration entries");
@@ -568,9 +565,11 @@ static bool caller_entries(struct agent *ag, struct stream *s, struct tg_arena *
 	return true;
 }
 
-/* Issues an X509-SVID over a fresh P-256 key for entry en. */
+/* Gets an X509-SVID for entry en from the upstream (the local CA signs a
+ * fresh P-256 key); out->same when it is old's again. */
 static tg_err issue_x509(struct agent *ag, const struct tg_entry *en, const char *subject,
-			 struct tg_time now, struct svid_item *out, struct tg_diag *d)
+			 struct tg_time now, const struct svid_item *old, struct svid_item *out,
+			 struct tg_diag *d)
 {
 	struct tg_key *key = NULL;
 	struct tg_x509_list chain = {NULL, 0};
@@ -584,11 +583,7 @@ static tg_err issue_x509(struct agent *ag, const struct tg_entry *en, const char
 	size_t i;
 	tg_err r;
 
-	r = tg_key_generate(TG_KEY_EC_P256, 0, &key);
-	if (r != TG_OK)
-		goto out;
-	/* a TTL of 0 is the CA's default */
-	r = tg_ca_issue_x509(ag->ca, &en->spiffe_id, key, en->x509_ttl, now, &chain, d);
+	r = ag->up->issue_x509(ag->up->ctx, en, now, &key, &chain, d);
 	if (r != TG_OK)
 		goto out;
 	r = TG_E_INTERNAL;
@@ -626,6 +621,15 @@ static tg_err issue_x509(struct agent *ag, const struct tg_entry *en, const char
 	out->key = kder;
 	tg_buf_init(&der, 0);
 	tg_buf_init(&kder, 0);
+	out->same = old && buf_eq(&old->chain, &out->chain);
+	if (out->same) {
+		/* the upstream keeps a cached SVID longer than we would (or
+		 * cannot reach its server): ask again at the next refresh */
+		if (out->rotate_at <= now.sec + 1)
+			out->rotate_at = now.sec + AGENT_REFRESH_MS / 1000;
+		r = TG_OK;
+		goto out;
+	}
 	if (tg_x509_serial_hex(chain.certs[0], &serial) != TG_OK)
 		tg_buf_reset(&serial);
 	tg_log_info("agent: issued X509-SVID %s serial %s to %s", en->spiffe_id.uri,
@@ -688,8 +692,12 @@ static void x509_update(struct agent *ag, struct stream *s, bool force)
 			if (i != j)
 				changed = true;
 		} else {
+			const struct svid_item *old = NULL;
+			for (j = 0; j < s->nitems; j++)
+				if (strcmp(s->items[j].entry_id, e[i].id) == 0)
+					old = &s->items[j];
 			tg_diag_init(&d);
-			r = issue_x509(ag, &e[i], s->att.subject, now, &items[i], &d);
+			r = issue_x509(ag, &e[i], s->att.subject, now, old, &items[i], &d);
 			if (r != TG_OK) {
 				tg_log_error("agent: cannot issue an X509-SVID for %s: %s",
 					     e[i].spiffe_id.uri, d.msg[0] ? d.msg : tg_strerror(r));
@@ -698,7 +706,8 @@ static void x509_update(struct agent *ag, struct stream *s, bool force)
 				items = NULL;
 				goto out;
 			}
-			changed = true;
+			if (!items[i].same || i != (size_t)(old - s->items))
+				changed = true;
 		}
 		if (next == 0 || items[i].rotate_at < next)
 			next = items[i].rotate_at;
@@ -818,8 +827,7 @@ static void rpc_jwt_svid(struct agent *ag, struct stream *s, const struct tg_wlp
 		struct tg_diag d;
 		tg_buf_init(&tok[k], TG_LIMIT_JWS);
 		tg_diag_init(&d);
-		r = tg_ca_issue_jwt(ag->ca, &e[k].spiffe_id, aud, req->naudience, e[k].jwt_ttl, now,
-				    TG_SIG_NONE, &tok[k], &d);
+		r = ag->up->issue_jwt(ag->up->ctx, &e[k], aud, req->naudience, now, &tok[k], &d);
 		if (r == TG_E_INVAL) { /* the request's audiences (count, form) */
 			stream_finish(s, GRPC_INVALID_ARGUMENT, "%s", d.msg);
 			k++;
@@ -864,7 +872,7 @@ static void rpc_validate(struct agent *ag, struct stream *s, const struct tg_wlp
 {
 	struct tg_arena a;
 	struct tg_entry *e = NULL;
-	struct tg_revocations rev = tg_ca_revocations(ag->ca);
+	struct tg_revocations rev = ag->up->revocations(ag->up->ctx);
 	struct tg_spiffe_id id;
 	const struct tg_json *claims = NULL;
 	struct tg_buf msg = TG_BUF_INIT(TG_WLPB_MAX_MESSAGE);
@@ -887,7 +895,9 @@ static void rpc_validate(struct agent *ag, struct stream *s, const struct tg_wlp
 		goto out;
 	}
 	r = tg_jwt_svid_verify((const char *)req->svid.p, req->svid.n, &ag->snap.set, aud,
-			       tg_time_now(), &rev, &a, &id, &claims, &d);
+			       tg_time_now(),
+			       rev.is_revoked_serial || rev.is_revoked_jti ? &rev : NULL, &a, &id,
+			       &claims, &d);
 	if (r != TG_OK) {
 		stream_finish(s, GRPC_INVALID_ARGUMENT, "invalid JWT-SVID: %s",
 			      d.msg[0] ? d.msg : tg_strerror(r));
@@ -1434,46 +1444,6 @@ static void agent_timers(struct agent *ag, int64_t now)
 	}
 }
 
-/* The modification times of the directories a CA rotation writes to. */
-static bool ca_stamp(const struct tg_ca *ca, struct timespec out[2])
-{
-	static const char *const sub[2] = {"intermediates", "jwt"};
-	char path[PATH_MAX];
-	struct stat st;
-	int i;
-	for (i = 0; i < 2; i++) {
-		int n = snprintf(path, sizeof(path), "%s/%s", ca->dir, sub[i]);
-		if (n < 0 || (size_t)n >= sizeof(path) || stat(path, &st) != 0)
-			return false;
-		out[i] = st.st_mtim;
-	}
-	return true;
-}
-
-/* A CA handle holds its signing keys in memory: when another process
- * (`tollgate ca rotate`) changed the directory, open it again, so that the
- * new keys sign and the bundles carry them. */
-static void ca_reload(struct agent *ag)
-{
-	struct timespec st[2];
-	struct tg_ca *fresh = NULL;
-	struct tg_diag d;
-	if (!ca_stamp(ag->ca, st) || memcmp(st, ag->ca_stamp, sizeof(st)) == 0)
-		return;
-	tg_diag_init(&d);
-	if (tg_ca_open(ag->ca->dir, &fresh, &d) != TG_OK) {
-		/* maybe half-written: try again at the next refresh */
-		tg_log_warn("agent: the CA in %s changed but cannot be opened: %s", ag->ca->dir,
-			    d.msg);
-		return;
-	}
-	tg_log_info("agent: the CA in %s changed; reloaded it", ag->ca->dir);
-	tg_ca_close(ag->reopened);
-	ag->reopened = fresh;
-	ag->ca = fresh;
-	memcpy(ag->ca_stamp, st, sizeof(st));
-}
-
 /* Re-reads the bundles (full) and brings every open stream up to date:
  * all of them on a full refresh, those with an SVID due otherwise. */
 static void agent_refresh(struct agent *ag, bool full)
@@ -1483,9 +1453,9 @@ static void agent_refresh(struct agent *ag, bool full)
 	if (full) {
 		struct snap ns;
 		struct tg_diag d;
-		ca_reload(ag);
+		ag->up->refresh(ag->up->ctx);
 		tg_diag_init(&d);
-		if (snap_build(ag->ca, &ns, &d) != TG_OK) {
+		if (snap_build(ag->up, &ns, &d) != TG_OK) {
 			tg_log_warn("agent: keeping the previous bundles: %s", d.msg);
 		} else {
 			bool xc = !buf_eq(&ns.x509_msg, &ag->snap.x509_msg);
@@ -1638,8 +1608,8 @@ static void agent_drain(struct agent *ag)
 	}
 }
 
-tg_err tg_agent_serve(struct tg_ca *ca, const struct tg_agent_opts *o, volatile int *stop,
-		      struct tg_diag *d)
+tg_err tg_agent_serve_upstream(const struct tg_agent_upstream *up, const struct tg_agent_opts *o,
+			       volatile int *stop, struct tg_diag *d)
 {
 	struct agent ag;
 	struct pollfd *pfd = NULL;
@@ -1651,8 +1621,8 @@ tg_err tg_agent_serve(struct tg_ca *ca, const struct tg_agent_opts *o, volatile 
 
 	memset(&ag, 0, sizeof(ag));
 	ag.lfd = -1;
-	if (!ca || !o || !o->socket_path || !stop) {
-		tg_diag_set(d, "agent: missing CA, options, socket path or stop flag");
+	if (!up || !o || !o->socket_path || !stop) {
+		tg_diag_set(d, "agent: missing upstream, options, socket path or stop flag");
 		return TG_E_INVAL;
 	}
 	if (o->rotate_before < 0 || o->rotate_before > TG_SVID_TTL_MAX) {
@@ -1663,12 +1633,10 @@ tg_err tg_agent_serve(struct tg_ca *ca, const struct tg_agent_opts *o, volatile 
 		tg_diag_set(d, "max-clients must be at most %d", TG_LIMIT_AGENT_CLIENTS);
 		return TG_E_RANGE;
 	}
-	ag.ca = ca;
-	if (!ca_stamp(ca, ag.ca_stamp))
-		memset(ag.ca_stamp, 0, sizeof(ag.ca_stamp));
+	ag.up = up;
 	ag.rotate_before = o->rotate_before;
 	ag.max_clients = o->max_clients ? o->max_clients : AGENT_MAX_CLIENTS_DEFAULT;
-	r = snap_build(ca, &ag.snap, d);
+	r = snap_build(up, &ag.snap, d);
 	if (r != TG_OK)
 		goto out;
 	ag.gen_x509 = ag.gen_jwt = 1;
@@ -1680,8 +1648,8 @@ tg_err tg_agent_serve(struct tg_ca *ca, const struct tg_agent_opts *o, volatile 
 	pfd = tg_xcalloc(ag.max_clients + 1, sizeof(*pfd));
 	pconn = tg_xcalloc(ag.max_clients + 1, sizeof(*pconn));
 	ag.next_refresh = mono_ms() + AGENT_REFRESH_MS;
-	tg_log_info("agent: serving the SPIFFE Workload API of %s on %s", tg_ca_trust_domain(ca),
-		    o->socket_path);
+	tg_log_info("agent: serving the SPIFFE Workload API of %s on %s",
+		    up->trust_domain(up->ctx), o->socket_path);
 
 	while (!*stop) {
 		int64_t now = mono_ms();
@@ -1767,6 +1735,132 @@ out:
 			unlink(o->socket_path);
 	}
 	snap_release(&ag.snap);
-	tg_ca_close(ag.reopened);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* The local upstream: the CA directory                                */
+/* ------------------------------------------------------------------ */
+
+struct local_up {
+	struct tg_ca *ca;                  /* in use: the caller's, or reopened */
+	struct tg_ca *reopened;            /* ours, after the CA changed on disk */
+	struct timespec stamp[2];          /* mtimes of D/intermediates and D/jwt */
+};
+
+/* The modification times of the directories a CA rotation writes to. */
+static bool ca_stamp(const struct tg_ca *ca, struct timespec out[2])
+{
+	static const char *const sub[2] = {"intermediates", "jwt"};
+	char path[PATH_MAX];
+	struct stat st;
+	int i;
+	for (i = 0; i < 2; i++) {
+		int n = snprintf(path, sizeof(path), "%s/%s", ca->dir, sub[i]);
+		if (n < 0 || (size_t)n >= sizeof(path) || stat(path, &st) != 0)
+			return false;
+		out[i] = st.st_mtim;
+	}
+	return true;
+}
+
+/* A CA handle holds its signing keys in memory: when another process
+ * (`tollgate ca rotate`) changed the directory, open it again, so that the
+ * new keys sign and the bundles carry them. */
+static void local_refresh(void *ctx)
+{
+	struct local_up *l = ctx;
+	struct timespec st[2];
+	struct tg_ca *fresh = NULL;
+	struct tg_diag d;
+	if (!ca_stamp(l->ca, st) || memcmp(st, l->stamp, sizeof(st)) == 0)
+		return;
+	tg_diag_init(&d);
+	if (tg_ca_open(l->ca->dir, &fresh, &d) != TG_OK) {
+		/* maybe half-written: try again at the next refresh */
+		tg_log_warn("agent: the CA in %s changed but cannot be opened: %s", l->ca->dir,
+			    d.msg);
+		return;
+	}
+	tg_log_info("agent: the CA in %s changed; reloaded it", l->ca->dir);
+	tg_ca_close(l->reopened);
+	l->reopened = fresh;
+	l->ca = fresh;
+	memcpy(l->stamp, st, sizeof(st));
+}
+
+static const char *local_td(void *ctx)
+{
+	return tg_ca_trust_domain(((struct local_up *)ctx)->ca);
+}
+
+static tg_err local_bundles(void *ctx, struct tg_bundle_set *out, struct tg_diag *d)
+{
+	tg_err r = tg_ca_bundles(((struct local_up *)ctx)->ca, out);
+	if (r != TG_OK)
+		tg_diag_set(d, "cannot read the trust bundles: %s", tg_strerror(r));
+	return r;
+}
+
+static tg_err local_match(void *ctx, const struct tg_selector *att, size_t n, struct tg_arena *a,
+			  struct tg_entry **out, size_t *nout, struct tg_diag *d)
+{
+	return tg_entry_match(((struct local_up *)ctx)->ca, att, n, a, out, nout, d);
+}
+
+static tg_err local_x509(void *ctx, const struct tg_entry *e, struct tg_time now,
+			 struct tg_key **key, struct tg_x509_list *chain, struct tg_diag *d)
+{
+	struct tg_key *k = NULL;
+	tg_err r = tg_key_generate(TG_KEY_EC_P256, 0, &k);
+	/* a TTL of 0 is the CA's default */
+	if (r == TG_OK)
+		r = tg_ca_issue_x509(((struct local_up *)ctx)->ca, &e->spiffe_id, k, e->x509_ttl,
+				     now, chain, d);
+	if (r != TG_OK) {
+		tg_key_free(k);
+		return r;
+	}
+	*key = k;
+	return TG_OK;
+}
+
+static tg_err local_jwt(void *ctx, const struct tg_entry *e, const char *const *aud, size_t naud,
+			struct tg_time now, struct tg_buf *token, struct tg_diag *d)
+{
+	return tg_ca_issue_jwt(((struct local_up *)ctx)->ca, &e->spiffe_id, aud, naud, e->jwt_ttl,
+			       now, TG_SIG_NONE, token, d);
+}
+
+static struct tg_revocations local_rev(void *ctx)
+{
+	return tg_ca_revocations(((struct local_up *)ctx)->ca);
+}
+
+tg_err tg_agent_serve(struct tg_ca *ca, const struct tg_agent_opts *o, volatile int *stop,
+		      struct tg_diag *d)
+{
+	struct local_up l;
+	struct tg_agent_upstream up;
+	tg_err r;
+
+	if (!ca) {
+		tg_diag_set(d, "agent: missing CA");
+		return TG_E_INVAL;
+	}
+	memset(&l, 0, sizeof(l));
+	l.ca = ca;
+	if (!ca_stamp(ca, l.stamp))
+		memset(l.stamp, 0, sizeof(l.stamp));
+	up.ctx = &l;
+	up.trust_domain = local_td;
+	up.refresh = local_refresh;
+	up.bundles = local_bundles;
+	up.match = local_match;
+	up.issue_x509 = local_x509;
+	up.issue_jwt = local_jwt;
+	up.revocations = local_rev;
+	r = tg_agent_serve_upstream(&up, o, stop, d);
+	tg_ca_close(l.reopened);
 	return r;
 }

@@ -26,7 +26,9 @@ static const char schema_sql[] =
 	" spiffe_id TEXT NOT NULL,"
 	" x509_ttl INTEGER NOT NULL,"
 	" jwt_ttl INTEGER NOT NULL,"
-	" created INTEGER NOT NULL);"
+	" created INTEGER NOT NULL,"
+	" parent_id TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX entries_by_parent ON entries(parent_id);"
 	"CREATE TABLE entry_selectors ("
 	" entry_id TEXT NOT NULL REFERENCES entries(id) ON DELETE CASCADE,"
 	" selector TEXT NOT NULL,"
@@ -49,6 +51,11 @@ static const char schema_sql[] =
 	" issued INTEGER NOT NULL,"
 	" expires INTEGER NOT NULL,"
 	" PRIMARY KEY (kind, id));";
+
+/* From schema version 1 to 2. */
+static const char schema_v2_sql[] =
+	"ALTER TABLE entries ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX entries_by_parent ON entries(parent_id);";
 
 static tg_err db_fail(sqlite3 *db, const char *what, const char *path, struct tg_diag *d)
 {
@@ -163,6 +170,22 @@ tg_err tg_ca_db_open(const char *dir, bool create, sqlite3 **out, struct tg_diag
 	r = pragma_row(db, "PRAGMA user_version", NULL, &ver, p, d);
 	if (r != TG_OK)
 		goto out;
+	if (ver == 1) {
+		/* version 1 had no parent IDs: every entry is attested at the
+		 * server, which is what the column's default says */
+		r = exec(db, "BEGIN IMMEDIATE", p, d);
+		if (r == TG_OK)
+			r = exec(db, schema_v2_sql, p, d);
+		if (r == TG_OK)
+			r = exec(db, "PRAGMA user_version=2", p, d);
+		if (r == TG_OK)
+			r = exec(db, "COMMIT", p, d);
+		if (r != TG_OK) {
+			(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			goto out;
+		}
+		ver = 2;
+	}
 	if (ver != TG_IDENTITY_SCHEMA) {
 		tg_diag_set(d, "database '%s' has schema version %lld, this tollgate knows %d", p,
 			    (long long)ver, TG_IDENTITY_SCHEMA);

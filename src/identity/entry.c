@@ -190,7 +190,7 @@ static tg_err entry_load(struct tg_ca *ca, const char *id, struct tg_arena *a, s
 		return TG_E_STATE;
 	}
 	r = tg_ca_db_prepare(ca,
-			     "SELECT spiffe_id, x509_ttl, jwt_ttl, created FROM entries "
+			     "SELECT spiffe_id, x509_ttl, jwt_ttl, created, parent_id FROM entries "
 			     "WHERE id = ?1",
 			     &st, d);
 	if (r != TG_OK)
@@ -220,6 +220,13 @@ static tg_err entry_load(struct tg_ca *ca, const char *id, struct tg_arena *a, s
 	ent.x509_ttl = sqlite3_column_int64(st, 1);
 	ent.jwt_ttl = sqlite3_column_int64(st, 2);
 	ent.created.sec = sqlite3_column_int64(st, 3);
+	t = sqlite3_column_text(st, 4);
+	if (!t || (t[0] && tg_spiffe_id_parse((const char *)t, (size_t)sqlite3_column_bytes(st, 4),
+					      &ent.parent_id, NULL) != TG_OK)) {
+		tg_diag_set(d, "entry '%s' in the database has an invalid parent ID", id);
+		r = TG_E_STATE;
+		goto out;
+	}
 	sqlite3_finalize(st);
 	st = NULL;
 
@@ -341,6 +348,20 @@ static tg_err entry_check(const struct tg_ca *ca, const struct tg_entry *e, stru
 			    id.uri);
 		return TG_E_INVAL;
 	}
+	if (e->parent_id.uri[0]) {
+		struct tg_spiffe_id p;
+		if (tg_spiffe_id_parse(e->parent_id.uri,
+				       strnlen(e->parent_id.uri, TG_SPIFFE_ID_MAX + 1), &p, d) != TG_OK) {
+			tg_diag_prefix(d, "invalid parent ID");
+			return TG_E_INVAL;
+		}
+		if (!tg_spiffe_id_in_td(&p, ca->td) || p.uri[p.path_off] == '\0' ||
+		    strcmp(p.uri, id.uri) == 0) {
+			tg_diag_set(d, "parent ID '%s' must be another workload path in trust domain "
+				       "'%s'", p.uri, ca->td);
+			return TG_E_INVAL;
+		}
+	}
 	if (e->x509_ttl < 0 || e->x509_ttl > TG_SVID_TTL_MAX || e->jwt_ttl < 0 ||
 	    e->jwt_ttl > TG_SVID_TTL_MAX) {
 		tg_diag_set(d, "SVID lifetimes must be 0 (default) or up to %ds", TG_SVID_TTL_MAX);
@@ -386,18 +407,20 @@ static tg_err entry_check(const struct tg_ca *ca, const struct tg_entry *e, stru
 
 /* TG_E_EXISTS when an entry with the same SPIFFE ID and selectors is
  * already there (inside the caller's transaction). */
-static tg_err check_unique(struct tg_ca *ca, const char *spiffe_id, const struct strvec *sels,
-			   struct tg_diag *d)
+static tg_err check_unique(struct tg_ca *ca, const char *spiffe_id, const char *parent,
+			   const struct strvec *sels, struct tg_diag *d)
 {
 	sqlite3_stmt *st = NULL;
 	struct strvec ids = {0}, other = {0};
 	size_t i, k;
 	tg_err r;
 
-	r = tg_ca_db_prepare(ca, "SELECT id FROM entries WHERE spiffe_id = ?1", &st, d);
+	r = tg_ca_db_prepare(ca, "SELECT id FROM entries WHERE spiffe_id = ?1 AND parent_id = ?2",
+			     &st, d);
 	if (r != TG_OK)
 		goto out;
-	if (sqlite3_bind_text(st, 1, spiffe_id, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+	if (sqlite3_bind_text(st, 1, spiffe_id, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, parent, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
 		r = db_fail(st, "bind a SPIFFE ID", d);
 		goto out;
 	}
@@ -447,12 +470,12 @@ tg_err tg_entry_create(struct tg_ca *ca, struct tg_entry *e, struct tg_diag *d)
 	if (r != TG_OK)
 		goto out;
 	in_tx = true;
-	r = check_unique(ca, e->spiffe_id.uri, &sels, d);
+	r = check_unique(ca, e->spiffe_id.uri, e->parent_id.uri, &sels, d);
 	if (r != TG_OK)
 		goto out;
 	r = tg_ca_db_prepare(ca,
-			     "INSERT INTO entries (id, spiffe_id, x509_ttl, jwt_ttl, created) "
-			     "VALUES (?1, ?2, ?3, ?4, ?5)",
+			     "INSERT INTO entries (id, spiffe_id, x509_ttl, jwt_ttl, created, parent_id) "
+			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 			     &ins, d);
 	if (r != TG_OK)
 		goto out;
@@ -461,6 +484,7 @@ tg_err tg_entry_create(struct tg_ca *ca, struct tg_entry *e, struct tg_diag *d)
 	    sqlite3_bind_int64(ins, 3, e->x509_ttl) != SQLITE_OK ||
 	    sqlite3_bind_int64(ins, 4, e->jwt_ttl) != SQLITE_OK ||
 	    sqlite3_bind_int64(ins, 5, created.sec) != SQLITE_OK ||
+	    sqlite3_bind_text(ins, 6, e->parent_id.uri, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
 	    sqlite3_step(ins) != SQLITE_DONE) {
 		r = db_fail(ins, "store the entry", d);
 		goto out;
@@ -549,8 +573,9 @@ out:
 
 /* ---- list and match ---- */
 
-tg_err tg_entry_list(struct tg_ca *ca, struct tg_arena *a, struct tg_entry **out, size_t *n,
-		     struct tg_diag *d)
+/* Every entry, or those whose parent is parent. */
+static tg_err entry_list(struct tg_ca *ca, const char *parent, struct tg_arena *a,
+			 struct tg_entry **out, size_t *n, struct tg_diag *d)
 {
 	sqlite3_stmt *st = NULL;
 	struct strvec ids = {0};
@@ -566,10 +591,16 @@ tg_err tg_entry_list(struct tg_ca *ca, struct tg_arena *a, struct tg_entry **out
 	if (r != TG_OK)
 		goto out;
 	in_tx = true;
-	r = tg_ca_db_prepare(ca, "SELECT id FROM entries ORDER BY created, id", &st, d);
+	r = tg_ca_db_prepare(ca,
+			     parent ? "SELECT id FROM entries WHERE parent_id = ?1 ORDER BY created, id"
+				    : "SELECT id FROM entries ORDER BY created, id",
+			     &st, d);
 	if (r != TG_OK)
 		goto out;
-	r = collect(st, &ids, "list entries", d);
+	if (parent && sqlite3_bind_text(st, 1, parent, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+		r = db_fail(st, "bind a parent ID", d);
+	if (r == TG_OK)
+		r = collect(st, &ids, "list entries", d);
 	if (r == TG_OK)
 		r = entries_load(ca, &ids, a, &v, &nv, d);
 	if (r != TG_OK)
@@ -587,6 +618,82 @@ out:
 	if (in_tx)
 		rollback(ca);
 	strvec_release(&ids);
+	return r;
+}
+
+tg_err tg_entry_list(struct tg_ca *ca, struct tg_arena *a, struct tg_entry **out, size_t *n,
+		     struct tg_diag *d)
+{
+	return entry_list(ca, NULL, a, out, n, d);
+}
+
+tg_err tg_entry_list_parent(struct tg_ca *ca, const char *parent, struct tg_arena *a,
+			    struct tg_entry **out, size_t *n, struct tg_diag *d)
+{
+	if (!parent || !parent[0])
+		return TG_E_INVAL;
+	return entry_list(ca, parent, a, out, n, d);
+}
+
+/* The attested selectors as sorted, unique text. */
+static tg_err att_texts(const struct tg_selector *att, size_t n, struct strvec *sv,
+			struct tg_diag *d)
+{
+	struct tg_buf b = TG_BUF_INIT(TG_SELECTOR_MAX);
+	size_t i;
+	for (i = 0; i < n; i++) {
+		tg_buf_reset(&b);
+		if (tg_selector_format(&att[i], &b) != TG_OK) {
+			tg_buf_release(&b);
+			tg_diag_set(d, "attested selector %zu is invalid", i + 1);
+			return TG_E_INVAL;
+		}
+		strvec_add(sv, (const char *)b.data, b.len);
+	}
+	tg_buf_release(&b);
+	(void)strvec_sort_unique(sv);
+	return TG_OK;
+}
+
+tg_err tg_entry_match_list(const struct tg_entry *es, size_t n, const struct tg_selector *att,
+			   size_t natt, struct tg_arena *a, struct tg_entry **out, size_t *nout,
+			   struct tg_diag *d)
+{
+	struct strvec sv = {0};
+	struct tg_buf b = TG_BUF_INIT(TG_SELECTOR_MAX);
+	struct tg_entry *v = NULL;
+	size_t i, k, nv = 0;
+	tg_err r;
+
+	if ((n && !es) || (natt && !att) || !a || !out || !nout)
+		return TG_E_INVAL;
+	r = att_texts(att, natt, &sv, d);
+	if (r != TG_OK)
+		goto out;
+	if (n) {
+		v = tg_arena_alloc_array(a, n, sizeof(*v));
+		if (!v) {
+			r = TG_E_TOOBIG;
+			goto out;
+		}
+	}
+	/* an entry matches when every one of its selectors was attested */
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < es[i].nselectors; k++) {
+			tg_buf_reset(&b);
+			if (tg_selector_format(&es[i].selectors[k], &b) != TG_OK ||
+			    !strvec_has(&sv, tg_buf_str(&b)))
+				break;
+		}
+		if (es[i].nselectors && k == es[i].nselectors)
+			v[nv++] = es[i];
+	}
+	*out = v;
+	*nout = nv;
+	r = TG_OK;
+out:
+	tg_buf_release(&b);
+	strvec_release(&sv);
 	return r;
 }
 

@@ -246,6 +246,10 @@ struct tg_entry {
 	int64_t x509_ttl;           /* seconds; 0 = default */
 	int64_t jwt_ttl;
 	struct tg_time created;
+	/* "" (uri[0] == 0): attested at the server (a node or CI job); else
+	 * the SPIFFE ID of the agent that attests this entry's workloads and
+	 * alone may ask the server for its SVIDs (SPIRE's parent ID) */
+	struct tg_spiffe_id parent_id;
 };
 
 /* Entries live in the CA's database; selectors and strings of returned
@@ -254,6 +258,9 @@ tg_err tg_entry_create(struct tg_ca *ca, struct tg_entry *e, struct tg_diag *d) 
 tg_err tg_entry_delete(struct tg_ca *ca, const char *id, struct tg_diag *d) TG_MUST_CHECK;
 tg_err tg_entry_list(struct tg_ca *ca, struct tg_arena *a, struct tg_entry **out, size_t *n,
 		     struct tg_diag *d) TG_MUST_CHECK;
+/* The entries whose parent is parent (a SPIFFE ID), oldest first. */
+tg_err tg_entry_list_parent(struct tg_ca *ca, const char *parent, struct tg_arena *a,
+			    struct tg_entry **out, size_t *n, struct tg_diag *d) TG_MUST_CHECK;
 /* The entries ALL of whose selectors are in the attested set. */
 tg_err tg_entry_match(struct tg_ca *ca, const struct tg_selector *attested, size_t n,
 		      struct tg_arena *a, struct tg_entry **out, size_t *nout,
@@ -360,6 +367,49 @@ struct tg_agent_opts {
 };
 tg_err tg_agent_serve(struct tg_ca *ca, const struct tg_agent_opts *o, volatile int *stop,
 		      struct tg_diag *d) TG_MUST_CHECK;
+
+/*
+ * Where an agent gets its entries, bundles and SVIDs: the CA directory
+ * itself (tg_agent_serve), or a tollgated that holds the CA
+ * (src/server/agent_upstream.c, `tollgate agent --server`). The agent
+ * calls every op from its one thread; none is called concurrently.
+ *  - trust_domain: the trust domain served (valid while ctx lives).
+ *  - refresh: called every few seconds; re-reads or polls what changed.
+ *    May block for a network round trip; must not fail (it logs).
+ *  - bundles: own bundle and federated ones; the caller releases *out.
+ *  - match: the entries ALL of whose selectors are in att (the rule of
+ *    tg_entry_match), oldest first, in a.
+ *  - issue_x509: an X509-SVID for entry e: *key (a private key the caller
+ *    frees) and *chain (leaf first, then intermediates; released by the
+ *    caller). The same SVID may be returned again while it is fresh.
+ *  - issue_jwt: a JWT-SVID for e's SPIFFE ID and the naud >= 1 audiences
+ *    appended to token. TG_E_INVAL: the audiences are refused.
+ *  - revocations: the deny list ValidateJWTSVID consults (both functions
+ *    NULL: none known).
+ */
+struct tg_agent_upstream {
+	void *ctx;
+	const char *(*trust_domain)(void *ctx);
+	void (*refresh)(void *ctx);
+	tg_err (*bundles)(void *ctx, struct tg_bundle_set *out, struct tg_diag *d);
+	tg_err (*match)(void *ctx, const struct tg_selector *att, size_t n, struct tg_arena *a,
+			struct tg_entry **out, size_t *nout, struct tg_diag *d);
+	tg_err (*issue_x509)(void *ctx, const struct tg_entry *e, struct tg_time now,
+			     struct tg_key **key, struct tg_x509_list *chain, struct tg_diag *d);
+	tg_err (*issue_jwt)(void *ctx, const struct tg_entry *e, const char *const *aud,
+			    size_t naud, struct tg_time now, struct tg_buf *token,
+			    struct tg_diag *d);
+	struct tg_revocations (*revocations)(void *ctx);
+};
+/* tg_agent_serve with entries, bundles and SVIDs from up. */
+tg_err tg_agent_serve_upstream(const struct tg_agent_upstream *up, const struct tg_agent_opts *o,
+			       volatile int *stop, struct tg_diag *d) TG_MUST_CHECK;
+/* The entries of es (n of them) ALL of whose selectors are in att, in
+ * their order, copied (pointers into es) to an array in a: the rule of
+ * tg_entry_match for entries held in memory. */
+tg_err tg_entry_match_list(const struct tg_entry *es, size_t n, const struct tg_selector *att,
+			   size_t natt, struct tg_arena *a, struct tg_entry **out, size_t *nout,
+			   struct tg_diag *d) TG_MUST_CHECK;
 
 /* Parses durations "90s", "5m", "1h", "1h30m", "2d" (positive, <= 1 year). */
 tg_err tg_duration_parse(const char *s, int64_t *seconds) TG_MUST_CHECK;

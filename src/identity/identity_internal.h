@@ -21,7 +21,9 @@
  *     spiffe_id TEXT NOT NULL,
  *     x509_ttl INTEGER NOT NULL,      -- 0 = default
  *     jwt_ttl INTEGER NOT NULL,
- *     created INTEGER NOT NULL);
+ *     created INTEGER NOT NULL,
+ *     parent_id TEXT NOT NULL DEFAULT '');  -- "" or the agent's SPIFFE ID
+ *   CREATE INDEX entries_by_parent ON entries(parent_id);
  *   CREATE TABLE entry_selectors (
  *     entry_id TEXT NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
  *     selector TEXT NOT NULL,         -- "type:key:value"
@@ -45,7 +47,7 @@
  *     expires INTEGER NOT NULL,
  *     PRIMARY KEY (kind, id));
  */
-#define TG_IDENTITY_SCHEMA 1
+#define TG_IDENTITY_SCHEMA 2 /* 1 had no entries.parent_id: migrated on open */
 
 struct tg_ca_signer {
 	struct tg_x509 *cert;   /* intermediate certificate (NULL for JWT keys) */

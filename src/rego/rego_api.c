@@ -71,29 +71,19 @@ void tg_rego_errors_release(struct tg_rego_errors *e)
 	memset(e, 0, sizeof(*e));
 }
 
+/* Messages quote input: bytes that are not UTF-8 become '?'. */
 static tg_err add_jstr(struct tg_buf *b, const char *s, size_t n)
 {
-	const struct tg_json *v = NULL;
-	struct tg_arena a;
-	tg_err rc;
-	tg_arena_init(&a, n * 2 + 4096);
-	rc = tg_json_new_string(&a, s, n, &v);
-	if (rc == TG_E_ENCODING) {
-		/* messages quote input: replace invalid bytes */
-		char *c = tg_arena_strndup(&a, s, n);
-		size_t i;
-		if (!c) {
-			tg_arena_release(&a);
-			return TG_E_TOOBIG;
-		}
-		for (i = 0; i < n; i++)
-			if ((unsigned char)c[i] >= 0x80)
-				c[i] = '?';
-		rc = tg_json_new_string(&a, c, n, &v);
-	}
-	if (rc == TG_OK)
-		rc = tg_json_emit(b, v, 0);
-	tg_arena_release(&a);
+	char *c;
+	size_t i;
+	tg_err rc = tg_json_add_string(b, s, n);
+	if (rc != TG_E_ENCODING)
+		return rc;
+	c = tg_xmalloc(n + 1);
+	for (i = 0; i < n; i++)
+		c[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
+	rc = tg_json_add_string(b, c, n);
+	free(c);
 	return rc;
 }
 

@@ -61,9 +61,13 @@ static const char *const routes[] = {
 	"/healthz", "/readyz", "/metrics", "/v1/attest", "/v1/svid/jwt", "/v1/signing-cert",
 	"/v1/timestamp", "/v1/log/entries", "/v1/log/checkpoint", "/v1/log/tile", "/v1/trust-root",
 	"/v1/bundle", "/v1/attestations", "/v1/attestations/", "/v1/verify", "/v1/admission",
+	"/v1/agent/entries", "/v1/agent/svid/x509", "/v1/agent/svid/jwt", "/v1/agent/renew",
 	"other",
 };
-enum { R_ATT_POST = 12, R_ATT_GET = 13, R_VERIFY = 14, R_ADMISSION = 15 };
+enum {
+	R_ATT_POST = 12, R_ATT_GET = 13, R_VERIFY = 14, R_ADMISSION = 15,
+	R_AGENT_ENTRIES = 16, R_AGENT_X509 = 17, R_AGENT_JWT = 18, R_AGENT_RENEW = 19,
+};
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 static const int codes[] = {200, 201, 400, 401, 403, 404, 405, 408, 413, 414, 415, 422, 429, 431,
 			    500, 501, 502, 503, 505};
@@ -322,30 +326,17 @@ static void respond(struct api *a, struct conn *cn, int route, int status, const
 }
 
 /* Appends s as a JSON string. */
-static tg_err jstr(struct tg_buf *out, const char *s, size_t n)
-{
-	struct tg_arena ar;
-	const struct tg_json *v = NULL;
-	tg_err r;
-	tg_arena_init(&ar, 2 * n + 1024);
-	r = tg_json_new_string(&ar, s, n, &v);
-	if (r == TG_OK)
-		r = tg_json_emit(out, v, 0);
-	tg_arena_release(&ar);
-	return r;
-}
-
 static void respond_error(struct api *a, struct conn *cn, int route, int status, const char *code,
 			  const char *msg)
 {
 	struct tg_buf b = TG_BUF_INIT(4096);
 	tg_err r = tg_buf_adds(&b, "{\"error\":{\"code\":");
 	if (r == TG_OK)
-		r = jstr(&b, code, strlen(code));
+		r = tg_json_add_string(&b, code, strlen(code));
 	if (r == TG_OK)
 		r = tg_buf_adds(&b, ",\"message\":");
 	if (r == TG_OK)
-		r = jstr(&b, msg, strlen(msg));
+		r = tg_json_add_string(&b, msg, strlen(msg));
 	if (r == TG_OK)
 		r = tg_buf_adds(&b, "}}\n");
 	respond(a, cn, route, status, "application/json", b.data, r == TG_OK ? b.len : 0);
@@ -404,6 +395,37 @@ out:
 	OPENSSL_free(der);
 	X509_REQ_free(req);
 	BIO_free(bio);
+	return r;
+}
+
+/* The audiences of member key of v ('\n'-separated into auds): an array
+ * of at most 16 strings of 1..1024 bytes without '\n' or NUL; with
+ * required, present and not empty. */
+static tg_err audiences(const struct tg_json *v, const char *key, bool required,
+			struct tg_buf *auds, struct tg_diag *d)
+{
+	const struct tg_json *ja = tg_json_get(v, key);
+	size_t i;
+	tg_err r = TG_OK;
+	if (!ja && !required)
+		return TG_OK;
+	if (!ja || ja->type != TG_JSON_ARRAY || ja->u.a.len > 16 || (required && !ja->u.a.len)) {
+		tg_diag_set(d, "'%s' must be an array of %s16 strings", key,
+			    required ? "1.." : "at most ");
+		return TG_E_TYPE;
+	}
+	for (i = 0; r == TG_OK && i < ja->u.a.len; i++) {
+		const struct tg_json *s = ja->u.a.items[i];
+		if (s->type != TG_JSON_STRING || s->u.s.len == 0 || s->u.s.len > 1024 ||
+		    memchr(s->u.s.p, '\n', s->u.s.len) || memchr(s->u.s.p, '\0', s->u.s.len)) {
+			tg_diag_set(d, "'%s[%zu]' must be a string of 1..1024 bytes", key, i);
+			return TG_E_TYPE;
+		}
+		if (i)
+			r = tg_buf_addc(auds, '\n');
+		if (r == TG_OK)
+			r = tg_buf_add(auds, s->u.s.p, s->u.s.len);
+	}
 	return r;
 }
 
@@ -514,24 +536,9 @@ static void r_attest(struct api *a, struct conn *cn, int route)
 		tg_diag_set(&d, "give exactly one of 'oidc_token' and 'join_token'");
 		r = TG_E_INVAL;
 	}
-	ja = v ? tg_json_get(v, "jwt_audiences") : NULL;
-	if (r == TG_OK && ja && (ja->type != TG_JSON_ARRAY || ja->u.a.len > 16)) {
-		tg_diag_set(&d, "'jwt_audiences' must be an array of at most 16 strings");
-		r = TG_E_TYPE;
-	}
-	for (i = 0; r == TG_OK && ja && i < ja->u.a.len; i++) {
-		const struct tg_json *s = ja->u.a.items[i];
-		if (s->type != TG_JSON_STRING || s->u.s.len == 0 || s->u.s.len > 1024 ||
-		    memchr(s->u.s.p, '\n', s->u.s.len) || memchr(s->u.s.p, '\0', s->u.s.len)) {
-			tg_diag_set(&d, "'jwt_audiences[%zu]' must be a string of 1..1024 bytes", i);
-			r = TG_E_TYPE;
-			break;
-		}
-		if (i)
-			r = tg_buf_addc(&auds, '\n');
-		if (r == TG_OK)
-			r = tg_buf_add(&auds, s->u.s.p, s->u.s.len);
-	}
+	if (r == TG_OK && v)
+		r = audiences(v, "jwt_audiences", false, &auds, &d);
+	ja = v ? tg_json_get(v, "jwt_audiences") : NULL; /* checked: strings */
 	if (r == TG_OK && csr)
 		r = csr_spki(csr, cn_, &spki, &d);
 	if (r != TG_OK) {
@@ -559,15 +566,15 @@ static void r_attest(struct api *a, struct conn *cn, int route)
 	}
 	r = tg_buf_adds(&out, "{\"spiffe_id\":");
 	if (r == TG_OK)
-		r = jstr(&out, (const char *)resp.f[0].p, resp.f[0].len);
+		r = tg_json_add_string(&out, (const char *)resp.f[0].p, resp.f[0].len);
 	if (r == TG_OK && resp.f[1].len) {
 		r = tg_buf_adds(&out, ",\"x509_svid\":");
 		if (r == TG_OK)
-			r = jstr(&out, (const char *)resp.f[1].p, resp.f[1].len);
+			r = tg_json_add_string(&out, (const char *)resp.f[1].p, resp.f[1].len);
 		if (r == TG_OK)
 			r = tg_buf_adds(&out, ",\"bundle\":");
 		if (r == TG_OK)
-			r = jstr(&out, (const char *)resp.f[2].p, resp.f[2].len);
+			r = tg_json_add_string(&out, (const char *)resp.f[2].p, resp.f[2].len);
 		a->m->x509_issued++;
 	}
 	if (r == TG_OK)
@@ -581,11 +588,11 @@ static void r_attest(struct api *a, struct conn *cn, int route)
 			aud = ja->u.a.items[i];
 			r = tg_buf_adds(&out, i ? ",{\"audience\":" : "{\"audience\":");
 			if (r == TG_OK)
-				r = jstr(&out, aud->u.s.p, aud->u.s.len);
+				r = tg_json_add_string(&out, aud->u.s.p, aud->u.s.len);
 			if (r == TG_OK)
 				r = tg_buf_adds(&out, ",\"token\":");
 			if (r == TG_OK)
-				r = jstr(&out, p, l);
+				r = tg_json_add_string(&out, p, l);
 			if (r == TG_OK)
 				r = tg_buf_addc(&out, '}');
 			a->m->jwt_issued++;
@@ -675,11 +682,11 @@ static void r_svid_jwt(struct api *a, struct conn *cn, int route)
 	if (r == TG_OK)
 		r = tg_buf_adds(&out, "{\"spiffe_id\":");
 	if (r == TG_OK)
-		r = jstr(&out, (const char *)resp.f[0].p, resp.f[0].len);
+		r = tg_json_add_string(&out, (const char *)resp.f[0].p, resp.f[0].len);
 	if (r == TG_OK)
 		r = tg_buf_adds(&out, ",\"token\":");
 	if (r == TG_OK)
-		r = jstr(&out, (const char *)resp.f[1].p, resp.f[1].len);
+		r = tg_json_add_string(&out, (const char *)resp.f[1].p, resp.f[1].len);
 	if (r == TG_OK)
 		r = tg_buf_adds(&out, "}\n");
 	if (r != TG_OK) {
@@ -745,15 +752,15 @@ static void r_signing_cert(struct api *a, struct conn *cn, int route)
 	if (r == TG_OK)
 		r = tg_buf_adds(&out, "{\"chain\":");
 	if (r == TG_OK)
-		r = jstr(&out, (const char *)resp.f[0].p, resp.f[0].len);
+		r = tg_json_add_string(&out, (const char *)resp.f[0].p, resp.f[0].len);
 	if (r == TG_OK)
 		r = tg_buf_adds(&out, ",\"san\":");
 	if (r == TG_OK)
-		r = jstr(&out, (const char *)resp.f[1].p, resp.f[1].len);
+		r = tg_json_add_string(&out, (const char *)resp.f[1].p, resp.f[1].len);
 	if (r == TG_OK)
 		r = tg_buf_adds(&out, ",\"issuer\":");
 	if (r == TG_OK)
-		r = jstr(&out, (const char *)resp.f[2].p, resp.f[2].len);
+		r = tg_json_add_string(&out, (const char *)resp.f[2].p, resp.f[2].len);
 	if (r == TG_OK)
 		r = tg_buf_adds(&out, "}\n");
 	if (r != TG_OK) {
@@ -1164,7 +1171,7 @@ static void r_att_post(struct api *a, struct conn *cn, int route)
 				(int)resp.f[0].len, (const char *)resp.f[0].p,
 				resp.f[1].len == 3 ? "true" : "false");
 	if (r == TG_OK)
-		r = jstr(&out, res.san, strlen(res.san));
+		r = tg_json_add_string(&out, res.san, strlen(res.san));
 	if (r == TG_OK)
 		r = tg_buf_adds(&out, ",\"digests\":[");
 	for (i = 0; r == TG_OK && i < nd; i++) {
@@ -1575,6 +1582,117 @@ static void r_tile(struct api *a, struct conn *cn, int route)
 	tg_buf_release(&buf);
 }
 
+/* ---- agents (`tollgate agent --server`): mTLS with the agent's SVID ---- */
+
+/* GET /v1/agent/entries; POST /v1/agent/svid/x509 {"entry_id","csr"},
+ * /v1/agent/svid/jwt {"entry_id","audience":[...]}, /v1/agent/renew
+ * {"csr"}. The signer checks the client chain again and that the entry's
+ * parent is the agent (docs/api.md). */
+static void r_agent(struct api *a, struct conn *cn, int route)
+{
+	struct tg_arena ar;
+	struct tg_diag d;
+	struct tg_buf spki = TG_BUF_INIT(8192), auds = TG_BUF_INIT(16 * 1024),
+		      buf = TG_BUF_INIT(TG_SMSG_MAX), out = TG_BUF_INIT(TG_SMSG_MAX);
+	struct tg_smsg req, resp;
+	const struct tg_json *v = NULL;
+	const char *eid = NULL, *csr = NULL;
+	size_t en = 0, csrn = 0;
+	tg_err r = TG_OK;
+
+	tg_diag_init(&d);
+	tg_arena_init(&ar, 1 << 20);
+	memset(&req, 0, sizeof(req));
+	if (!cn->peer_id[0]) {
+		respond_error(a, cn, route, 401, "unauthenticated",
+			      "agent routes need the agent's X509-SVID (mTLS)");
+		goto out;
+	}
+	req.f[0].p = cn->peer_pem.data;
+	req.f[0].len = cn->peer_pem.len;
+	if (route != R_AGENT_ENTRIES)
+		v = body_json(cn, &ar, &d, &r);
+	if (r == TG_OK && (route == R_AGENT_X509 || route == R_AGENT_JWT)) {
+		r = opt_str(v, "entry_id", &eid, &en, &d);
+		if (r == TG_OK && (!eid || en != 36)) {
+			tg_diag_set(&d, "'entry_id' must be an entry's id (a UUID)");
+			r = TG_E_INVAL;
+		}
+	}
+	if (r == TG_OK && (route == R_AGENT_X509 || route == R_AGENT_RENEW)) {
+		r = opt_str(v, "csr", &csr, &csrn, &d);
+		if (r == TG_OK && !csr) {
+			tg_diag_set(&d, "'csr' is required");
+			r = TG_E_INVAL;
+		}
+		if (r == TG_OK)
+			r = csr_spki(csr, csrn, &spki, &d);
+	}
+	if (r == TG_OK && route == R_AGENT_JWT)
+		r = audiences(v, "audience", true, &auds, &d);
+	if (r != TG_OK) {
+		respond_err(a, cn, route, r, d.msg);
+		goto out;
+	}
+	switch (route) {
+	case R_AGENT_ENTRIES:
+		req.type = TG_SMSG_AGENT_ENTRIES;
+		req.n = 1;
+		break;
+	case R_AGENT_X509:
+	case R_AGENT_JWT:
+		req.type = route == R_AGENT_X509 ? TG_SMSG_AGENT_X509 : TG_SMSG_AGENT_JWT;
+		req.n = 3;
+		req.f[1].p = (const uint8_t *)eid;
+		req.f[1].len = en;
+		req.f[2].p = route == R_AGENT_X509 ? spki.data : auds.data;
+		req.f[2].len = route == R_AGENT_X509 ? spki.len : auds.len;
+		break;
+	default:
+		req.type = TG_SMSG_AGENT_RENEW;
+		req.n = 2;
+		req.f[1].p = spki.data;
+		req.f[1].len = spki.len;
+	}
+	r = ask(a, &req, &buf, &resp, &d);
+	if (r == TG_OK && resp.n != (route == R_AGENT_ENTRIES ? 1u : 2u))
+		r = TG_E_INTERNAL;
+	if (r != TG_OK) {
+		respond_err(a, cn, route, r, d.msg);
+		goto out;
+	}
+	if (route == R_AGENT_ENTRIES) {
+		respond(a, cn, route, 200, "application/json", resp.f[0].p, resp.f[0].len);
+		goto out;
+	}
+	r = tg_buf_adds(&out, "{\"spiffe_id\":");
+	if (r == TG_OK)
+		r = tg_json_add_string(&out, (const char *)resp.f[1 - (route == R_AGENT_JWT)].p,
+			 resp.f[1 - (route == R_AGENT_JWT)].len);
+	if (r == TG_OK)
+		r = tg_buf_adds(&out, route == R_AGENT_JWT ? ",\"token\":" : ",\"x509_svid\":");
+	if (r == TG_OK)
+		r = tg_json_add_string(&out, (const char *)resp.f[route == R_AGENT_JWT].p,
+			 resp.f[route == R_AGENT_JWT].len);
+	if (r == TG_OK)
+		r = tg_buf_adds(&out, "}\n");
+	if (r != TG_OK) {
+		respond_err(a, cn, route, r, NULL);
+		goto out;
+	}
+	if (route == R_AGENT_JWT)
+		a->m->jwt_issued++;
+	else
+		a->m->x509_issued++;
+	respond(a, cn, route, 200, "application/json", out.data, out.len);
+out:
+	tg_buf_release(&spki);
+	tg_buf_release(&auds);
+	tg_buf_release_wipe(&buf);
+	tg_buf_release_wipe(&out);
+	tg_arena_release(&ar);
+}
+
 static void route(struct api *a, struct conn *cn)
 {
 	const char *p = cn->req.path, *m = cn->req.method;
@@ -1600,7 +1718,8 @@ static void route(struct api *a, struct conn *cn)
 		return;
 	}
 	{
-		bool want_get = ri <= 2 || (ri >= 8 && ri <= 11) || ri == R_ATT_GET;
+		bool want_get = ri <= 2 || (ri >= 8 && ri <= 11) || ri == R_ATT_GET ||
+				ri == R_AGENT_ENTRIES;
 		if (want_get ? !get : !post) {
 			respond_error(a, cn, ri, 405, "method_not_allowed",
 				      want_get ? "use GET" : "use POST");
@@ -1655,6 +1774,10 @@ static void route(struct api *a, struct conn *cn)
 	case R_ATT_GET: r_att_get(a, cn, ri); return;
 	case R_VERIFY: r_verify(a, cn, ri); return;
 	case R_ADMISSION: r_admission(a, cn, ri); return;
+	case R_AGENT_ENTRIES:
+	case R_AGENT_X509:
+	case R_AGENT_JWT:
+	case R_AGENT_RENEW: r_agent(a, cn, ri); return;
 	default:
 		respond_error(a, cn, ri, 404, "not_found", "no such route");
 	}

@@ -292,19 +292,6 @@ static const char *json_s(const struct tg_json *o, const char *key, size_t *n)
 	return v->u.s.p;
 }
 
-static tg_err add_jstr(struct tg_buf *out, const char *s, size_t n)
-{
-	struct tg_arena a;
-	const struct tg_json *v = NULL;
-	tg_err r;
-	tg_arena_init(&a, 2 * n + 1024);
-	r = tg_json_new_string(&a, s, n, &v);
-	if (r == TG_OK)
-		r = tg_json_emit(out, v, 0);
-	tg_arena_release(&a);
-	return r;
-}
-
 tg_err tg_client_csr(EVP_PKEY *pk, struct tg_buf *out)
 {
 	X509_REQ *req = X509_REQ_new();
@@ -339,11 +326,11 @@ tg_err tg_client_attest(const struct tg_client *c, const char *kind, const char 
 	tg_arena_init(&a, 16 * 1024 * 1024);
 	r = tg_buf_addf(&body, "{\"%s\":", strcmp(kind, "oidc") == 0 ? "oidc_token" : "join_token");
 	if (r == TG_OK)
-		r = add_jstr(&body, token, n);
+		r = tg_json_add_string(&body, token, n);
 	if (r == TG_OK && spiffe_id) {
 		r = tg_buf_adds(&body, ",\"spiffe_id\":");
 		if (r == TG_OK)
-			r = add_jstr(&body, spiffe_id, strlen(spiffe_id));
+			r = tg_json_add_string(&body, spiffe_id, strlen(spiffe_id));
 	}
 	if (r == TG_OK && x509) {
 		pk = EVP_EC_gen("P-256");
@@ -351,7 +338,7 @@ tg_err tg_client_attest(const struct tg_client *c, const char *kind, const char 
 		if (r == TG_OK)
 			r = tg_buf_adds(&body, ",\"csr\":");
 		if (r == TG_OK)
-			r = add_jstr(&body, (const char *)csr.data, csr.len);
+			r = tg_json_add_string(&body, (const char *)csr.data, csr.len);
 	}
 	if (r == TG_OK && naud) {
 		r = tg_buf_adds(&body, ",\"jwt_audiences\":[");
@@ -359,7 +346,7 @@ tg_err tg_client_attest(const struct tg_client *c, const char *kind, const char 
 			if (i)
 				r = tg_buf_addc(&body, ',');
 			if (r == TG_OK)
-				r = add_jstr(&body, aud[i], strlen(aud[i]));
+				r = tg_json_add_string(&body, aud[i], strlen(aud[i]));
 		}
 		if (r == TG_OK)
 			r = tg_buf_addc(&body, ']');
@@ -603,11 +590,11 @@ tg_err tg_client_sign(const struct tg_client *c, const char *oidc_token,
 	if (r == TG_OK)
 		r = tg_buf_adds(&body, "{\"csr\":");
 	if (r == TG_OK)
-		r = add_jstr(&body, (const char *)csr.data, csr.len);
+		r = tg_json_add_string(&body, (const char *)csr.data, csr.len);
 	if (r == TG_OK && oidc_token) {
 		r = tg_buf_adds(&body, ",\"oidc_token\":");
 		if (r == TG_OK)
-			r = add_jstr(&body, oidc_token, strlen(oidc_token));
+			r = tg_json_add_string(&body, oidc_token, strlen(oidc_token));
 	}
 	if (r == TG_OK)
 		r = tg_buf_addc(&body, '}');

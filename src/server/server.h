@@ -85,6 +85,13 @@ enum tg_smsg_type {
 	TG_SMSG_TILE = 12,       /* level (1 byte; 255: entry bundle), index (u64 BE), width
 				  * (u16 BE, 1..256) -> the tile's bytes as tlog-tiles serves them */
 	TG_SMSG_CHECKPOINT = 13, /* -> the log's published signed checkpoint, size (decimal) */
+	/* agents (`tollgate agent --server`), each with the agent's chain PEM first */
+	TG_SMSG_AGENT_ENTRIES = 21, /* chain -> JSON: entries whose parent is the agent,
+				  * bundles, revision (docs/api.md) */
+	TG_SMSG_AGENT_X509 = 22, /* chain, entry id, spki DER -> chain PEM, spiffe id */
+	TG_SMSG_AGENT_JWT = 23,  /* chain, entry id, audiences ('\n'-separated) -> spiffe
+				  * id, token */
+	TG_SMSG_AGENT_RENEW = 24,/* chain, spki DER -> chain PEM, spiffe id (the agent's) */
 };
 #define TG_ATT_BUNDLE_MAX (40 * 1024) /* bytes of one stored attestation bundle */
 #define TG_ATT_PER_DIGEST 24          /* bundles for one digest (all fit one 1 MiB answer) */
@@ -279,6 +286,19 @@ struct tg_server_handler {
  * over ctl (tg_server_pass_fd); returns when *stop is set or ctl closes.
  */
 void tg_server_serve(int ctl, const struct tg_server_handler *h, volatile int *stop);
+/* The signer's answers to the TG_SMSG_AGENT_* requests (signer_agent.c),
+ * from the CA ca. TG_E_DENIED for an entry whose parent is not the agent. */
+struct tg_ca;
+struct tg_key;
+struct tg_x509_list;
+/* Shared by the signer's handlers (signer_proc.c): the public key of
+ * field i (SPKI DER) when its type may be certified (ECDSA P-256/P-384,
+ * Ed25519), TG_E_KEY otherwise; a chain as PEM, leaf first. */
+tg_err tg_server_spki_key(const struct tg_smsg *m, size_t i, struct tg_key **k,
+			  struct tg_diag *d) TG_MUST_CHECK;
+tg_err tg_server_chain_pem(const struct tg_x509_list *l, struct tg_buf *out) TG_MUST_CHECK;
+tg_err tg_server_signer_agent(struct tg_ca *ca, const struct tg_smsg *m,
+			      struct tg_server_answer *o, struct tg_diag *d) TG_MUST_CHECK;
 /* Sends fd over the unix socket ctl (SCM_RIGHTS). */
 tg_err tg_server_pass_fd(int ctl, int fd) TG_MUST_CHECK;
 /*
@@ -385,5 +405,55 @@ struct tg_client_sign_in {
 tg_err tg_client_sign(const struct tg_client *c, const char *oidc_token,
 		      const struct tg_client_sign_in *in, struct tg_buf *out,
 		      struct tg_diag *d) TG_MUST_CHECK;
+
+/* ------------------------------------------------------------------ */
+/* The agent's upstream (agent_upstream.c, `tollgate agent --server`)   */
+/* ------------------------------------------------------------------ */
+
+struct tg_agent_upstream;
+struct tg_arena;
+struct tg_entry;
+struct tg_bundle_set;
+
+struct tg_server_upstream_opts {
+	const char *url;                /* https://host[:port] of tollgated */
+	const char *ca_file;            /* PEM roots the server's SVID chains to */
+	const char *svid_file;          /* the agent's X509-SVID chain (PEM), rewritten
+					 * atomically when it is renewed */
+	const char *key_file;           /* its private key (PEM), rewritten (0600) */
+	int64_t poll_sec;               /* between polls of /v1/agent/entries; 0 = 5 */
+};
+struct tg_server_upstream;
+
+/*
+ * Connects an agent to tollgated: fetches /v1/agent/entries once (the
+ * agent's SPIFFE ID, the entries whose parent it is, the bundles), which
+ * must succeed. Later polls, SVID requests and the renewal of the
+ * agent's own SVID (at half its remaining life) happen in the ops filled
+ * into *ops, from the agent's thread. While the server cannot be reached
+ * the last entries, bundles and every cached SVID that has not expired
+ * are served, and polls back off (5 s doubling to 60 s). The key file and
+ * the SVIDs' keys never reach a log. Errors: TG_E_AGAIN when the server
+ * does not answer (properly) at start, TG_E_DENIED when it refuses the
+ * agent, TG_E_IO / TG_E_PARSE / TG_E_KEY / TG_E_EXPIRED for the files.
+ */
+tg_err tg_server_upstream_open(const struct tg_server_upstream_opts *o,
+			       struct tg_server_upstream **out, struct tg_diag *d) TG_MUST_CHECK;
+void tg_server_upstream_ops(struct tg_server_upstream *u, struct tg_agent_upstream *ops);
+void tg_server_upstream_close(struct tg_server_upstream *u);
+
+/* What GET /v1/agent/entries answered, parsed strictly (docs/api.md). */
+struct tg_server_agent_view {
+	char spiffe_id[2049];           /* the agent, as the server saw it */
+	char revision[65];              /* lower-case hex SHA-256 */
+	struct tg_entry *entries;       /* in the arena given; parent_id = spiffe_id */
+	size_t nentries;
+};
+/* Parses the n bytes at p (the answer) into *view (entries in a) and
+ * *bundles (own trust domain's bundle required; the caller releases it).
+ * TG_E_PARSE with the member at fault in d. */
+tg_err tg_server_agent_view_parse(const uint8_t *p, size_t n, struct tg_arena *a,
+				  struct tg_server_agent_view *view, struct tg_bundle_set *bundles,
+				  struct tg_diag *d) TG_MUST_CHECK;
 
 #endif

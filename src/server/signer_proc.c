@@ -50,7 +50,7 @@ static tg_err path_join(const char *dir, const char *name, char *out, size_t cap
 	return (n < 0 || (size_t)n >= cap) ? TG_E_TOOBIG : TG_OK;
 }
 
-static tg_err chain_pem(const struct tg_x509_list *l, struct tg_buf *out)
+tg_err tg_server_chain_pem(const struct tg_x509_list *l, struct tg_buf *out)
 {
 	size_t i;
 	tg_err r = TG_OK;
@@ -162,7 +162,8 @@ static int idle(void *ctx)
 
 /* ---- handlers ---- */
 
-static tg_err spki_key(const struct tg_smsg *m, size_t i, struct tg_key **k, struct tg_diag *d)
+tg_err tg_server_spki_key(const struct tg_smsg *m, size_t i, struct tg_key **k,
+			  struct tg_diag *d)
 {
 	tg_err r = tg_key_from_der(m->f[i].p, m->f[i].len, false, k, d);
 	if (r != TG_OK) {
@@ -187,7 +188,7 @@ static tg_err h_server_svid(struct sp *s, const struct tg_smsg *m, struct tg_ser
 	struct tg_x509_list chain = {NULL, 0};
 	const char *dns[TG_ARRAY_LEN(s->c->server_dns) + 1];
 	size_t i;
-	tg_err r = spki_key(m, 0, &k, d);
+	tg_err r = tg_server_spki_key(m, 0, &k, d);
 	/* the DNS names come from the configuration this process read, never
 	 * from the request: the worker cannot choose them */
 	for (i = 0; i < s->c->nserver_dns && i < TG_ARRAY_LEN(s->c->server_dns); i++)
@@ -199,7 +200,7 @@ static tg_err h_server_svid(struct sp *s, const struct tg_smsg *m, struct tg_ser
 		r = tg_ca_issue_x509_dns(s->ca, &id, k, dns, s->c->server_svid_ttl, tg_time_now(),
 					 &chain, d);
 	if (r == TG_OK)
-		r = chain_pem(&chain, &o->f[0]);
+		r = tg_server_chain_pem(&chain, &o->f[0]);
 	o->n = 1;
 	tg_x509_list_release(&chain);
 	tg_key_free(k);
@@ -312,7 +313,7 @@ static tg_err h_attest(struct sp *s, const struct tg_smsg *m, struct tg_server_a
 	struct tg_x509_list chain = {NULL, 0};
 	struct tg_spiffe_id id;
 	struct tg_bundle b;
-	size_t ne = 0, i;
+	size_t ne = 0, i, kept;
 	int64_t xttl = 0, jttl = 0, xbest = 0, jbest = 0;
 	const char *tok = (const char *)m->f[1].p;
 	tg_err r;
@@ -349,6 +350,11 @@ static tg_err h_attest(struct sp *s, const struct tg_smsg *m, struct tg_server_a
 	r = tg_entry_match(s->ca, att.selectors, att.n, &a, &es, &ne, d);
 	if (r != TG_OK)
 		goto out;
+	/* an entry with a parent is its agent's to attest, never ours */
+	for (i = 0, kept = 0; i < ne; i++)
+		if (!es[i].parent_id.uri[0])
+			es[kept++] = es[i];
+	ne = kept;
 	if (ne == 0) {
 		tg_diag_set(d, "no registration entry matches the attested selectors");
 		r = TG_E_DENIED;
@@ -398,11 +404,11 @@ static tg_err h_attest(struct sp *s, const struct tg_smsg *m, struct tg_server_a
 	}
 	r = tg_buf_adds(&o->f[0], id.uri);
 	if (r == TG_OK && m->f[2].len) {
-		r = spki_key(m, 2, &k, d);
+		r = tg_server_spki_key(m, 2, &k, d);
 		if (r == TG_OK)
 			r = tg_ca_issue_x509(s->ca, &id, k, xttl, tg_time_now(), &chain, d);
 		if (r == TG_OK)
-			r = chain_pem(&chain, &o->f[1]);
+			r = tg_server_chain_pem(&chain, &o->f[1]);
 		if (r == TG_OK)
 			r = tg_ca_bundle(s->ca, &b);
 		if (r == TG_OK)
@@ -523,7 +529,7 @@ static tg_err h_signing_cert(struct sp *s, const struct tg_smsg *m, struct tg_se
 	tg_err r;
 
 	tg_arena_init(&a, 16 * 1024 * 1024);
-	r = spki_key(m, 2, &pub, d);
+	r = tg_server_spki_key(m, 2, &pub, d);
 	if (r != TG_OK)
 		goto out;
 	if (m->f[0].len == 4 && memcmp(m->f[0].p, "oidc", 4) == 0) {
@@ -1003,6 +1009,10 @@ static tg_err dispatch(void *ctx, const struct tg_smsg *m, struct tg_server_answ
 	case TG_SMSG_LOG_INFO: return h_log_info(s, o, d);
 	case TG_SMSG_LOG_DECISION: return h_log_decision(s, m, o, d);
 	case TG_SMSG_LOG_ADMISSION: return h_log_admission(s, m, o, d);
+	case TG_SMSG_AGENT_ENTRIES:
+	case TG_SMSG_AGENT_X509:
+	case TG_SMSG_AGENT_JWT:
+	case TG_SMSG_AGENT_RENEW: return tg_server_signer_agent(s->ca, m, o, d);
 	default: tg_diag_set(d, "unknown request"); return TG_E_PARSE;
 	}
 }

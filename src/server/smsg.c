@@ -37,6 +37,11 @@ static const struct schema schemas[] = {
 	/* level, index, width (exact sizes checked by the store) */
 	{TG_SMSG_TILE, 3, {1, 8, 2}},
 	{TG_SMSG_CHECKPOINT, 0, {0}},
+	/* agent chain PEM, then: entry id, spki | entry id, audiences | spki */
+	{TG_SMSG_AGENT_ENTRIES, 1, {64 * KB}},
+	{TG_SMSG_AGENT_X509, 3, {64 * KB, 36, 4 * KB}},
+	{TG_SMSG_AGENT_JWT, 3, {64 * KB, 36, 16 * KB}},
+	{TG_SMSG_AGENT_RENEW, 2, {64 * KB, 4 * KB}},
 };
 
 static void put32(uint8_t *p, uint32_t v)

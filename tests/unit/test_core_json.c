@@ -1432,6 +1432,31 @@ TEST(format_double_layout)
 	tg_buf_release(&b);
 }
 
+/* tg_json_add_string: the same escapes as tg_json_emit, read back by the
+ * parser; bytes that are not UTF-8 refused with out unchanged. */
+TEST(add_string)
+{
+	static const char raw[] = "a\"b\\c\n\t\x01\x7f \xc3\xa9 \xf0\x9f\x98\x80 </script>";
+	struct tg_buf b = TG_BUF_INIT(1024);
+	struct tg_arena a;
+	const struct tg_json *v = NULL;
+	tg_arena_init(&a, 1 << 16);
+	CHECK_OK(tg_buf_adds(&b, "x"));
+	CHECK_OK(tg_json_add_string(&b, raw, sizeof(raw) - 1));
+	CHECK(b.len > 1 && b.data[1] == '"' && b.data[b.len - 1] == '"');
+	CHECK(memchr(b.data, '\n', b.len) == NULL && memchr(b.data, 0x01, b.len) == NULL);
+	CHECK_OK(tg_json_parse(&a, b.data + 1, b.len - 1, NULL, &v, NULL, NULL));
+	CHECK(v && v->type == TG_JSON_STRING && v->u.s.len == sizeof(raw) - 1 &&
+	      memcmp(v->u.s.p, raw, sizeof(raw) - 1) == 0);
+	tg_buf_reset(&b);
+	CHECK_ERR(tg_json_add_string(&b, "ok\xff", 3), TG_E_ENCODING);
+	CHECK(b.len == 0);
+	CHECK_OK(tg_json_add_string(&b, "", 0));
+	CHECK(b.len == 2 && memcmp(b.data, "\"\"", 2) == 0);
+	tg_buf_release(&b);
+	tg_arena_release(&a);
+}
+
 int main(void)
 {
 	tg_arena_init(&A, 256 * TG_MIB);
@@ -1464,6 +1489,7 @@ int main(void)
 	RUN(canon_files);
 	RUN(format_double_random);
 	RUN(format_double_layout);
+	RUN(add_string);
 	tg_arena_release(&A);
 	return tg_test_done();
 }

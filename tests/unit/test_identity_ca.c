@@ -267,7 +267,7 @@ TEST(init_layout)
 
 	/* the database: WAL, the schema's version and tables */
 	CHECK_STR(sql1(dir, "PRAGMA journal_mode"), "wal");
-	CHECK_STR(sql1(dir, "PRAGMA user_version"), "1");
+	CHECK_STR(sql1(dir, "PRAGMA user_version"), "2");
 	CHECK_STR(sql1(dir, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
 			    "('entries', 'entry_selectors', 'join_tokens', 'replay', "
 			    "'revoked_serials', 'revoked_jtis', 'issued')"),
