@@ -41,6 +41,11 @@ struct tg_x509 {
 	X509 *x;
 };
 
+/* The SHA-2 EVP_MD of alg, fetched once per process (an implicit fetch,
+ * EVP_sha256() and the like, takes the provider store's lock on every
+ * use); NULL for TG_HASH_NONE. Never freed by the caller. */
+const EVP_MD *tg_hash_md(enum tg_hash_alg alg);
+
 /* Adds the queue of OpenSSL errors (most recent reason) to d after the
  * message "what". Clears the queue. Returns TG_E_CRYPTO. */
 tg_err tg_ossl_err(struct tg_diag *d, const char *what);

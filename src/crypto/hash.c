@@ -67,6 +67,11 @@ static const EVP_MD *md_get(enum tg_hash_alg alg)
 	return m;
 }
 
+const EVP_MD *tg_hash_md(enum tg_hash_alg alg)
+{
+	return md_get(alg);
+}
+
 size_t tg_hash_len(enum tg_hash_alg alg)
 {
 	switch (alg) {

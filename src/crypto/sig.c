@@ -105,16 +105,7 @@ static size_t ec_field_bytes(enum tg_key_type t)
 
 static const EVP_MD *evp_md(enum tg_hash_alg h)
 {
-	switch (h) {
-	case TG_SHA256:
-		return EVP_sha256();
-	case TG_SHA384:
-		return EVP_sha384();
-	case TG_SHA512:
-		return EVP_sha512();
-	default:
-		return NULL;
-	}
+	return tg_hash_md(h);
 }
 
 enum tg_sig_alg tg_key_default_alg(const struct tg_key *k)
@@ -328,6 +319,8 @@ static tg_err pkey_sign(const struct tg_key *k, enum tg_sig_alg alg, const void 
 
 	if (!p)
 		p = empty;
+	if (alg != TG_SIG_EDDSA && !md)
+		goto out; /* no fetched digest: never a key's default one instead */
 	if (digest) {
 		own = pctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
 		if (!pctx || EVP_PKEY_sign_init(pctx) <= 0 ||
@@ -379,6 +372,8 @@ static tg_err pkey_verify(const struct tg_key *k, enum tg_sig_alg alg, const voi
 
 	if (!p)
 		p = empty;
+	if (alg != TG_SIG_EDDSA && !md)
+		goto out; /* no fetched digest: never a key's default one instead */
 	if (digest) {
 		own = pctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
 		if (!pctx || EVP_PKEY_verify_init(pctx) <= 0 ||

@@ -343,11 +343,11 @@ static const EVP_MD *sha2(const ASN1_OBJECT *o)
 {
 	switch (OBJ_obj2nid(o)) {
 	case NID_sha256:
-		return EVP_sha256();
+		return tg_hash_md(TG_SHA256);
 	case NID_sha384:
-		return EVP_sha384();
+		return tg_hash_md(TG_SHA384);
 	case NID_sha512:
-		return EVP_sha512();
+		return tg_hash_md(TG_SHA512);
 	default:
 		return NULL;
 	}

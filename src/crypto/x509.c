@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <openssl/asn1.h>
+#include <openssl/asn1t.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -311,29 +312,65 @@ static ASN1_BIT_STRING *bits_canonical(const ASN1_BIT_STRING *b)
 	return c;
 }
 
+/* A DER element header at p: one tag byte, a definite length in minimal
+ * form (at most 4 octets). false for anything else. */
+static bool der_header(const uint8_t *p, size_t n, uint8_t *tag, size_t *hlen, size_t *len)
+{
+	size_t i, k, l;
+	if (n < 2 || (p[0] & 0x1f) == 0x1f)
+		return false;
+	*tag = p[0];
+	if (p[1] < 0x80) {
+		*hlen = 2;
+		*len = p[1];
+	} else {
+		k = p[1] & 0x7fu;
+		if (k == 0 || k > 4 || n < 2 + k || p[2] == 0)
+			return false;
+		for (l = 0, i = 0; i < k; i++)
+			l = l << 8 | p[2 + i];
+		if (l < 0x80 || (k > 1 && l < (size_t)1 << (8 * (k - 1))))
+			return false;
+		*hlen = 2 + k;
+		*len = l;
+	}
+	return *len <= n - *hlen;
+}
+
 /*
  * OpenSSL keeps extension values as opaque bytes and writes BOOLEANs and
  * BIT STRINGs back as it read them, so the whole-certificate DER check
- * misses them: rebuild the extension (critical is 0xFF in DER) and, for the
+ * misses them: check the critical flag (0xFF in DER) and, for the
  * extensions OpenSSL can decode, re-encode the decoded value.
  */
 static bool ext_is_der(X509_EXTENSION *e)
 {
 	const X509V3_EXT_METHOD *m = X509V3_EXT_get(e);
 	const ASN1_OCTET_STRING *data = X509_EXTENSION_get_data(e);
-	X509_EXTENSION *fresh = NULL;
 	unsigned char *a = NULL, *b = NULL;
 	const ASN1_ITEM *it;
 	void *v = NULL, *canon = NULL;
 	int alen, blen, nid;
 	bool ok = false;
 
-	fresh = X509_EXTENSION_create_by_OBJ(NULL, X509_EXTENSION_get_object(e),
-					     X509_EXTENSION_get_critical(e), (ASN1_OCTET_STRING *)data);
-	alen = i2d_X509_EXTENSION(e, &a);
-	blen = fresh ? i2d_X509_EXTENSION(fresh, &b) : -1;
-	if (alen <= 0 || alen != blen || memcmp(a, b, (size_t)alen) != 0)
-		goto out;
+	/* A non-critical extension's BOOLEAN is absent (an explicit FALSE
+	 * fails the whole certificate's DER check); a critical one's is
+	 * written back as read, and DER has TRUE as 0xFF only. Its encoding
+	 * (fresh but for that byte) is SEQUENCE { OID, BOOLEAN, OCTET STRING }. */
+	if (X509_EXTENSION_get_critical(e)) {
+		size_t hl, len, off;
+		uint8_t tag;
+		alen = i2d_X509_EXTENSION(e, &a);
+		if (alen <= 0 || !der_header(a, (size_t)alen, &tag, &hl, &len) || tag != 0x30)
+			goto out;
+		off = hl;
+		if (!der_header(a + off, (size_t)alen - off, &tag, &hl, &len) || tag != 0x06)
+			goto out;
+		off += hl + len;
+		if ((size_t)alen - off < 3 || a[off] != 0x01 || a[off + 1] != 0x01 ||
+		    a[off + 2] != 0xff)
+			goto out;
+	}
 	ok = true;
 	if (!m || !m->it)
 		goto out; /* not one OpenSSL interprets: opaque to us too */
@@ -363,7 +400,6 @@ out:
 		ASN1_item_free(v, ASN1_ITEM_ptr(m->it));
 	OPENSSL_free(a);
 	OPENSSL_free(b);
-	X509_EXTENSION_free(fresh);
 	return ok;
 }
 
@@ -409,6 +445,126 @@ static tg_err cert_check(X509 *x, struct tg_diag *d)
 	return TG_OK;
 }
 
+/*
+ * The strict DER check. OpenSSL writes a decoded certificate back from the
+ * bytes it cached when it read it, so a fresh encoding has to be forced.
+ * i2d_re_X509_tbs does that, but it also marks the cached TBSCertificate
+ * stale for good: every later i2d_X509, X509_digest and signature check of
+ * that certificate (its chain verification) then encodes it again. Instead,
+ * the decoded fields are borrowed into these templates of RFC 5280 4.1
+ * (Certificate, TBSCertificate, Validity: OpenSSL's own field types, so the
+ * encoding is the one i2d_re_X509_tbs would give) and encoded once.
+ */
+typedef struct {
+	ASN1_TIME *not_before;
+	ASN1_TIME *not_after;
+} TG_X509_DER_VALIDITY;
+
+ASN1_SEQUENCE(TG_X509_DER_VALIDITY) = {
+	ASN1_SIMPLE(TG_X509_DER_VALIDITY, not_before, ASN1_TIME),
+	ASN1_SIMPLE(TG_X509_DER_VALIDITY, not_after, ASN1_TIME),
+} static_ASN1_SEQUENCE_END(TG_X509_DER_VALIDITY)
+
+typedef struct {
+	ASN1_INTEGER *version;
+	ASN1_INTEGER *serial;
+	X509_ALGOR *sig_alg;
+	X509_NAME *issuer;
+	TG_X509_DER_VALIDITY *validity;
+	X509_NAME *subject;
+	X509_PUBKEY *key;
+	ASN1_BIT_STRING *issuer_uid;
+	ASN1_BIT_STRING *subject_uid;
+	STACK_OF(X509_EXTENSION) *exts;
+} TG_X509_DER_TBS;
+
+ASN1_SEQUENCE(TG_X509_DER_TBS) = {
+	ASN1_EXP_OPT(TG_X509_DER_TBS, version, ASN1_INTEGER, 0),
+	ASN1_SIMPLE(TG_X509_DER_TBS, serial, ASN1_INTEGER),
+	ASN1_SIMPLE(TG_X509_DER_TBS, sig_alg, X509_ALGOR),
+	ASN1_SIMPLE(TG_X509_DER_TBS, issuer, X509_NAME),
+	ASN1_SIMPLE(TG_X509_DER_TBS, validity, TG_X509_DER_VALIDITY),
+	ASN1_SIMPLE(TG_X509_DER_TBS, subject, X509_NAME),
+	ASN1_SIMPLE(TG_X509_DER_TBS, key, X509_PUBKEY),
+	ASN1_IMP_OPT(TG_X509_DER_TBS, issuer_uid, ASN1_BIT_STRING, 1),
+	ASN1_IMP_OPT(TG_X509_DER_TBS, subject_uid, ASN1_BIT_STRING, 2),
+	ASN1_EXP_SEQUENCE_OF_OPT(TG_X509_DER_TBS, exts, X509_EXTENSION, 3),
+} static_ASN1_SEQUENCE_END(TG_X509_DER_TBS)
+
+typedef struct {
+	TG_X509_DER_TBS *tbs;
+	X509_ALGOR *sig_alg;
+	ASN1_BIT_STRING *sig;
+} TG_X509_DER_CERT;
+
+ASN1_SEQUENCE(TG_X509_DER_CERT) = {
+	ASN1_SIMPLE(TG_X509_DER_CERT, tbs, TG_X509_DER_TBS),
+	ASN1_SIMPLE(TG_X509_DER_CERT, sig_alg, X509_ALGOR),
+	ASN1_SIMPLE(TG_X509_DER_CERT, sig, ASN1_BIT_STRING),
+} static_ASN1_SEQUENCE_END(TG_X509_DER_CERT)
+
+/* 1 when a fresh encoding of x's fields is exactly der, 0 when it differs,
+ * -1 when this cannot tell (an unusual version field, a header this does
+ * not read): the caller then asks i2d_re_X509_tbs. */
+static int der_fresh_equal(const X509 *x, const uint8_t *der, size_t n)
+{
+	TG_X509_DER_VALIDITY val;
+	TG_X509_DER_TBS tbs;
+	TG_X509_DER_CERT cert;
+	const ASN1_BIT_STRING *iuid = NULL, *suid = NULL, *sig = NULL;
+	const X509_ALGOR *alg = NULL;
+	unsigned char *re = NULL;
+	size_t hl, len, off;
+	uint8_t tag;
+	long v = X509_get_version(x);
+	int relen, ok = -1;
+
+	/* Certificate and TBSCertificate headers: whether the version field
+	 * is present ([0] EXPLICIT, DEFAULT v1) is not in the decoded object */
+	if (!der_header(der, n, &tag, &hl, &len) || tag != 0x30)
+		return -1;
+	off = hl;
+	if (!der_header(der + off, n - off, &tag, &hl, &len) || tag != 0x30 || len < 1)
+		return -1;
+	off += hl;
+	if (v < X509_VERSION_1 || v > X509_VERSION_3)
+		return -1;
+	memset(&tbs, 0, sizeof(tbs));
+	if (der[off] == 0xa0) {
+		tbs.version = ASN1_INTEGER_new();
+		if (!tbs.version || !ASN1_INTEGER_set(tbs.version, v))
+			goto out;
+	}
+	val.not_before = (ASN1_TIME *)X509_get0_notBefore(x);
+	val.not_after = (ASN1_TIME *)X509_get0_notAfter(x);
+	X509_get0_uids(x, &iuid, &suid);
+	tbs.serial = (ASN1_INTEGER *)X509_get0_serialNumber(x);
+	tbs.sig_alg = (X509_ALGOR *)X509_get0_tbs_sigalg(x);
+	tbs.issuer = X509_get_issuer_name(x);
+	tbs.validity = &val;
+	tbs.subject = X509_get_subject_name(x);
+	tbs.key = X509_get_X509_PUBKEY(x);
+	tbs.issuer_uid = (ASN1_BIT_STRING *)iuid;
+	tbs.subject_uid = (ASN1_BIT_STRING *)suid;
+	tbs.exts = (STACK_OF(X509_EXTENSION) *)X509_get0_extensions(x);
+	X509_get0_signature(&sig, &alg, x);
+	cert.tbs = &tbs;
+	cert.sig_alg = (X509_ALGOR *)alg;
+	cert.sig = (ASN1_BIT_STRING *)sig;
+	if (!cert.tbs->serial || !cert.sig_alg || !cert.sig || !tbs.sig_alg || !tbs.key ||
+	    !val.not_before || !val.not_after)
+		goto out;
+	relen = ASN1_item_i2d((ASN1_VALUE *)&cert, &re, ASN1_ITEM_rptr(TG_X509_DER_CERT));
+	if (relen <= 0)
+		goto out;
+	ok = (size_t)relen == n && memcmp(re, der, n) == 0;
+out:
+	ERR_clear_error();
+	OPENSSL_free(re);
+	ASN1_INTEGER_free(tbs.version);
+	return ok;
+}
+
 tg_err tg_x509_from_der(const uint8_t *der, size_t n, struct tg_x509 **out, struct tg_diag *d)
 {
 	const unsigned char *p = der;
@@ -436,13 +592,21 @@ tg_err tg_x509_from_der(const uint8_t *der, size_t n, struct tg_x509 **out, stru
 		tg_diag_set(d, "%zu trailing bytes after the certificate", n - (size_t)(p - der));
 		goto out;
 	}
-	/* Force a fresh encoding of tbsCertificate (OpenSSL would otherwise
-	 * re-emit the bytes it read): a BER input re-encodes differently. */
-	if (i2d_re_X509_tbs(x, NULL) <= 0)
+	/* A BER input re-encodes differently. */
+	switch (der_fresh_equal(x, der, n)) {
+	case 1:
+		break;
+	case 0:
 		goto bad_der;
-	relen = i2d_X509(x, &re);
-	if (relen <= 0 || (size_t)relen != n || memcmp(re, der, n) != 0)
-		goto bad_der;
+	default:
+		/* Force a fresh encoding of tbsCertificate (OpenSSL would
+		 * otherwise re-emit the bytes it read). */
+		if (i2d_re_X509_tbs(x, NULL) <= 0)
+			goto bad_der;
+		relen = i2d_X509(x, &re);
+		if (relen <= 0 || (size_t)relen != n || memcmp(re, der, n) != 0)
+			goto bad_der;
+	}
 	r = cert_check(x, d);
 	if (r != TG_OK)
 		goto out;

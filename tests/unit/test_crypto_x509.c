@@ -1061,6 +1061,185 @@ out:
 	tg_key_free(k);
 }
 
+/* The strict DER check as tg_x509_from_der made it before it encoded the
+ * borrowed fields instead: i2d_re_X509_tbs, the whole certificate encoded
+ * again and compared, and every extension rebuilt from its parts (the
+ * critical flag as 0xFF). 1 DER, 0 not DER, -1 OpenSSL does not read it. */
+static int der_reference(const uint8_t *der, size_t n, bool *ext_ok)
+{
+	const unsigned char *p = der;
+	unsigned char *re = NULL;
+	X509 *x = d2i_X509(NULL, &p, (long)n);
+	int relen, i, res = 0;
+
+	*ext_ok = true;
+	if (!x || (size_t)(p - der) != n) {
+		X509_free(x);
+		ERR_clear_error();
+		return -1;
+	}
+	if (i2d_re_X509_tbs(x, NULL) > 0) {
+		relen = i2d_X509(x, &re);
+		res = relen > 0 && (size_t)relen == n && memcmp(re, der, n) == 0;
+	}
+	for (i = 0; i < X509_get_ext_count(x); i++) {
+		X509_EXTENSION *e = X509_get_ext(x, i), *fresh;
+		unsigned char *a = NULL, *b = NULL;
+		int al, bl;
+		fresh = X509_EXTENSION_create_by_OBJ(NULL, X509_EXTENSION_get_object(e),
+						     X509_EXTENSION_get_critical(e),
+						     X509_EXTENSION_get_data(e));
+		al = i2d_X509_EXTENSION(e, &a);
+		bl = fresh ? i2d_X509_EXTENSION(fresh, &b) : -1;
+		if (al <= 0 || al != bl || memcmp(a, b, (size_t)al) != 0)
+			*ext_ok = false;
+		OPENSSL_free(a);
+		OPENSSL_free(b);
+		X509_EXTENSION_free(fresh);
+	}
+	OPENSSL_free(re);
+	X509_free(x);
+	ERR_clear_error();
+	return res;
+}
+
+/* Every byte of a certificate changed in turn (three ways): the strict DER
+ * verdict of tg_x509_from_der must be the reference's, byte for byte the
+ * same certificates refused as "not DER", and nothing accepted that the
+ * reference calls not DER. A v3 leaf with critical extensions, and a v1
+ * certificate (no version field) made by plain OpenSSL. */
+static void der_differential(const uint8_t *der, size_t n, size_t *read, size_t *not_der,
+			     size_t *accepted)
+{
+	static const uint8_t flips[] = {0x01, 0x80, 0xfe};
+	uint8_t *m = tg_xmalloc(n);
+	size_t i, k;
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < sizeof(flips); k++) {
+			struct tg_x509 *c = NULL;
+			struct tg_diag d;
+			bool ext_ok;
+			int ref;
+			tg_err err;
+			memcpy(m, der, n);
+			m[i] ^= flips[k];
+			ref = der_reference(m, n, &ext_ok);
+			tg_diag_init(&d);
+			err = tg_x509_from_der(m, n, &c, &d);
+			if (ref < 0) {
+				CHECK(err != TG_OK);
+			} else {
+				bool said = contains(d.msg, "re-encodes differently");
+				(*read)++;
+				if (ref == 0) {
+					(*not_der)++;
+					CHECK(err == TG_E_PARSE && said);
+				} else {
+					CHECK(!said);
+					if (!ext_ok)
+						CHECK(err != TG_OK);
+				}
+				if ((ref == 0) != said || (ref == 1 && !ext_ok && err == TG_OK))
+					fprintf(stderr, "  byte %zu ^ 0x%02x: reference %d/%d, got '%s'\n",
+						i, flips[k], ref, ext_ok, d.msg);
+			}
+			if (err == TG_OK) {
+				(*accepted)++;
+				CHECK(ref == 1 && ext_ok);
+			}
+			tg_x509_free(c);
+		}
+	}
+	free(m);
+}
+
+TEST(strict_der_differential)
+{
+	struct tg_key *k = keygen(TG_KEY_EC_P256, 0);
+	EVP_PKEY *pk = evp_of(k);
+	struct tg_x509_tmpl t;
+	struct tg_x509 *ca = NULL, *leaf = NULL;
+	struct tg_buf der = TG_BUF_INIT(TG_LIMIT_DER);
+	X509 *v1 = X509_new();
+	unsigned char *v1der = NULL;
+	size_t read = 0, not_der = 0, accepted = 0;
+	int v1len;
+
+	tmpl_ca(&t, ROOT_SUBJECT, BASE - DAY, BASE + DAY, 3);
+	ca = build(&t, k, NULL, k);
+	tmpl_leaf(&t, BASE - DAY, BASE + DAY);
+	leaf = ca ? build(&t, k, ca, k) : NULL;
+	CHECK(leaf != NULL && pk != NULL && v1 != NULL);
+	if (!leaf || !pk || !v1)
+		goto out;
+	CHECK_OK(tg_x509_to_der(leaf, &der));
+	der_differential(der.data, der.len, &read, &not_der, &accepted);
+	/* each element of the TBSCertificate with its length in a longer form
+	 * than DER allows (30 82 LL LL 30 82 LL LL, then the elements) */
+	{
+		size_t off = 8, tbs_end, count = 0;
+		CHECK(der.len > 8 && der.data[1] == 0x82 && der.data[5] == 0x82);
+		tbs_end = 8 + ((size_t)der.data[6] << 8 | der.data[7]);
+		while (off + 2 < tbs_end && count < 16) {
+			struct tg_buf b = TG_BUF_INIT(TG_LIMIT_DER);
+			uint8_t h = der.data[off + 1], rep[6];
+			size_t hn, len, m;
+			if (h < 0x80) {
+				hn = 2, len = h;
+				rep[0] = der.data[off], rep[1] = 0x81, rep[2] = h, m = 3;
+			} else if (h == 0x81) {
+				hn = 3, len = der.data[off + 2];
+				rep[0] = der.data[off], rep[1] = 0x82, rep[2] = 0, rep[3] = (uint8_t)len, m = 4;
+			} else {
+				CHECK(h == 0x82);
+				hn = 4, len = (size_t)der.data[off + 2] << 8 | der.data[off + 3];
+				memcpy(rep, der.data + off, 4);
+				rep[1] = 0x83, rep[2] = 0, rep[3] = der.data[off + 2], rep[4] = der.data[off + 3];
+				m = 5;
+			}
+			CHECK_OK(tg_buf_add(&b, der.data, der.len));
+			if (der_splice(&b, off, hn, rep, m)) {
+				der_differential(b.data, b.len, &read, &not_der, &accepted);
+				count++;
+			}
+			tg_buf_release(&b);
+			off += hn + len;
+		}
+		CHECK(count == 8); /* version .. extensions */
+	}
+
+	/* version 1: X509_VERSION_1 leaves the [0] version field out */
+	X509_set_version(v1, X509_VERSION_1);
+	ASN1_INTEGER_set(X509_get_serialNumber(v1), 7);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(v1), "CN", MBSTRING_UTF8,
+				   (const unsigned char *)"v1", -1, -1, 0);
+	X509_set_issuer_name(v1, X509_get_subject_name(v1));
+	ASN1_TIME_set(X509_getm_notBefore(v1), (time_t)BASE);
+	ASN1_TIME_set(X509_getm_notAfter(v1), (time_t)(BASE + DAY));
+	X509_set_pubkey(v1, pk);
+	CHECK(X509_sign(v1, pk, EVP_sha256()) > 0);
+	v1len = i2d_X509(v1, &v1der);
+	CHECK(v1len > 0);
+	if (v1len > 0) {
+		struct tg_x509 *c = from_bytes(v1der, (size_t)v1len, &(tg_err){0});
+		CHECK(c != NULL); /* the unchanged one is DER */
+		tg_x509_free(c);
+		der_differential(v1der, (size_t)v1len, &read, &not_der, &accepted);
+	}
+	fprintf(stderr, "  %zu changed certificates read by OpenSSL, %zu not DER, %zu accepted\n",
+		read, not_der, accepted);
+	/* the comparison was exercised on both sides */
+	CHECK(read > 500 && not_der > 500 && accepted > 50);
+out:
+	OPENSSL_free(v1der);
+	X509_free(v1);
+	EVP_PKEY_free(pk);
+	tg_buf_release(&der);
+	tg_x509_free(leaf);
+	tg_x509_free(ca);
+	tg_key_free(k);
+}
+
 /* Certificates made by plain OpenSSL: every SAN type, duplicates. */
 TEST(foreign_certificates)
 {
@@ -1580,6 +1759,7 @@ int main(void)
 	RUN(non_ca_intermediate);
 	RUN(tampering);
 	RUN(strict_der);
+	RUN(strict_der_differential);
 	RUN(foreign_certificates);
 	RUN(subject_parser);
 	RUN(empty_subject);
