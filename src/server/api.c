@@ -430,7 +430,7 @@ static tg_err audiences(const struct tg_json *v, const char *key, bool required,
 }
 
 /* Token bucket per identity: true when the caller may go on. */
-static bool rate_ok(struct api *a, const char *key)
+static bool rate_ok(struct api *a, const char *key, unsigned per_min)
 {
 	size_t h = 5381, i;
 	struct rate *e;
@@ -443,12 +443,12 @@ static bool rate_ok(struct api *a, const char *key)
 		size_t kl = strnlen(key, sizeof(e->key) - 1);
 		memcpy(e->key, key, kl);
 		e->key[kl] = '\0';
-		e->tokens = a->c->rate_per_min;
+		e->tokens = per_min;
 		e->last = now;
 	}
-	e->tokens += (double)(now - e->last) * a->c->rate_per_min / 60000.0;
-	if (e->tokens > a->c->rate_per_min)
-		e->tokens = a->c->rate_per_min;
+	e->tokens += (double)(now - e->last) * per_min / 60000.0;
+	if (e->tokens > per_min)
+		e->tokens = per_min;
 	e->last = now;
 	if (e->tokens < 1)
 		return false;
@@ -1698,6 +1698,8 @@ static void route(struct api *a, struct conn *cn)
 	const char *p = cn->req.path, *m = cn->req.method;
 	bool get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0;
 	const char *key;
+	char akey[96];
+	unsigned per_min;
 	int ri = (int)NROUTES - 1;
 	size_t i;
 
@@ -1709,7 +1711,15 @@ static void route(struct api *a, struct conn *cn)
 	/* per identity: the SPIFFE ID of the client certificate, else the
 	 * client address (bearer tokens are checked only by the routes) */
 	key = cn->peer_id[0] ? cn->peer_id : cn->addr;
-	if (!rate_ok(a, key)) {
+	per_min = a->c->rate_per_min;
+	/* the Kubernetes API server (or anyone, where the route is open) has
+	 * its own budget per address: every review of a cluster comes from it */
+	if (ri == R_ADMISSION && !cn->peer_id[0] && (!a->adm_store || cn->adm_peer)) {
+		(void)snprintf(akey, sizeof(akey), "admission %s", cn->addr);
+		key = akey;
+		per_min = a->c->admission_rate_per_min;
+	}
+	if (!rate_ok(a, key, per_min)) {
 		respond_error(a, cn, ri, 429, "rate_limited", "too many requests; slow down");
 		return;
 	}

@@ -26,6 +26,7 @@ void tg_server_config_defaults(struct tg_server_config *c)
 	c->body_timeout_ms = 30000;
 	c->idle_timeout_ms = 60000;
 	c->rate_per_min = 600;
+	c->admission_rate_per_min = 60000;
 	c->jwks_refresh = 300;
 	c->jwks_max_stale = 86400;
 	c->max_conns = 256;
@@ -405,6 +406,9 @@ tg_err tg_server_config_load(const char *path, struct tg_server_config *c, struc
 		} else if (tg_json_str_eq(key, "rate_per_minute")) {
 			r = num(val, "rate_per_minute", 1, 1000000, &v, d);
 			c->rate_per_min = (unsigned)v;
+		} else if (tg_json_str_eq(key, "admission_rate_per_minute")) {
+			r = num(val, "admission_rate_per_minute", 1, 10000000, &v, d);
+			c->admission_rate_per_min = (unsigned)v;
 		} else if (tg_json_str_eq(key, "jwks_refresh")) {
 			r = num(val, "jwks_refresh", 1, 86400, &c->jwks_refresh, d);
 		} else if (tg_json_str_eq(key, "jwks_max_stale")) {

@@ -155,6 +155,7 @@ struct tg_server_config {
 	int body_timeout_ms;            /* default 30000 */
 	int idle_timeout_ms;            /* keep-alive idle; default 60000 */
 	unsigned rate_per_min;          /* requests per identity (or address) per minute; 600 */
+	unsigned admission_rate_per_min; /* AdmissionReviews per API server address; 60000 */
 	unsigned max_conns;             /* per api worker; default 256 */
 	unsigned api_workers;           /* api worker processes, 1..TG_API_WORKERS_MAX; default 2 */
 	int64_t server_svid_ttl;        /* seconds; default 3600 */
