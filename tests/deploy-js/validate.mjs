@@ -2,7 +2,9 @@
 // validate.mjs - independent checks for tests/data/cli/deploy:
 //   node validate.mjs k8s FILE...     every YAML document of each FILE
 //     against the Kubernetes OpenAPI schemas (kubernetes-models: types,
-//     required members, enums, formats such as caBundle's base64);
+//     required members, enums, formats such as caBundle's base64), and
+//     no unknown field anywhere (the attribute maps of @kubernetes/client-node's
+//     models, generated from the OpenAPI spec: kubectl --validate=strict);
 //     prints "ok KIND NAMESPACE/NAME" per document
 //   node validate.mjs workflow FILE   a GitHub Actions workflow against
 //     the workflow schema (@action-validator/core)
@@ -14,6 +16,43 @@ import { createRequire } from "node:module";
 import { parseAllDocuments } from "yaml";
 
 const [mode, ...files] = process.argv.slice(2);
+
+// The fields of obj not in the client-node model typeName, recursively
+// (arrays, string-keyed maps, nested models); primitive and free-form types
+// end the walk. Returns the paths of unknown fields.
+const models = new URL("./node_modules/@kubernetes/client-node/dist/gen/models/", import.meta.url);
+async function unknownFields(obj, typeName, path) {
+  const out = [];
+  if (obj === null || obj === undefined) return out;
+  let m = /^Array<(.*)>$/.exec(typeName);
+  if (m) {
+    if (Array.isArray(obj)) for (const [i, v] of obj.entries()) out.push(...(await unknownFields(v, m[1], `${path}[${i}]`)));
+    return out;
+  }
+  m = /^\{ \[key: string\]: (.*); \}$/.exec(typeName);
+  if (m) {
+    for (const [k, v] of Object.entries(obj)) out.push(...(await unknownFields(v, m[1], `${path}.${k}`)));
+    return out;
+  }
+  if (!/^[A-Z]\w+$/.test(typeName) || typeof obj !== "object" || Array.isArray(obj)) return out;
+  let cls;
+  try {
+    cls = (await import(new URL(`${typeName}.js`, models)))[typeName];
+  } catch {
+    return out; // no model: a free-form type (IntOrString, Quantity, ...)
+  }
+  const attrs = new Map(cls.getAttributeTypeMap().map((a) => [a.baseName, a.type]));
+  for (const [k, v] of Object.entries(obj)) {
+    if (!attrs.has(k)) out.push(`${path}.${k}`);
+    else out.push(...(await unknownFields(v, attrs.get(k), `${path}.${k}`)));
+  }
+  return out;
+}
+// apps/v1 Deployment -> V1Deployment; admissionregistration.k8s.io/v1 -> V1...
+const modelName = (apiVersion, kind) => {
+  const v = apiVersion.split("/").pop();
+  return v.charAt(0).toUpperCase() + v.slice(1) + kind;
+};
 let bad = 0;
 const fail = (msg) => {
   console.error(msg);
@@ -45,10 +84,20 @@ if (mode === "k8s") {
       const where = `${kind} ${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? "?"}`;
       try {
         new Model(obj).validate();
-        console.log(`ok ${where}`);
       } catch (e) {
         fail(`${file}: ${where}: ${e.message}`);
+        continue;
       }
+      const name = modelName(apiVersion, kind);
+      try {
+        await import(new URL(`${name}.js`, models));
+      } catch {
+        fail(`${file}: ${where}: no strict field model ${name}`);
+        continue;
+      }
+      const unknown = await unknownFields(obj, name, "");
+      if (unknown.length) fail(`${file}: ${where}: unknown fields ${unknown.join(", ")}`);
+      else console.log(`ok ${where}`);
     }
   }
 } else if (mode === "workflow") {

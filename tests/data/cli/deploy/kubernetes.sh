@@ -2,7 +2,8 @@
 # deploy/kubernetes without a cluster: every manifest render.sh makes (three
 # ways: client certificates with and without names, none) validates against
 # the Kubernetes schemas (kubernetes-models, an independent validator that
-# is shown to reject a broken manifest); render.sh refuses unsafe values.
+# is shown to reject a broken manifest) with no unknown field (the models of
+# @kubernetes/client-node); render.sh refuses unsafe values.
 # End to end: the rendered Deployment's init commands create the state,
 # tollgated starts with the rendered config.json (paths moved into the work
 # directory), and the rendered ValidatingWebhookConfiguration matches it:
@@ -110,9 +111,16 @@ grep -q '__' all.yaml && fail "a placeholder is left: $(grep __ all.yaml)"
 sed 's/replicas: 1/replicas: one/' r-plain/deployment.yaml >bad1.yaml
 sed 's/failurePolicy: Fail/failurePolicy: Sometimes/' r-plain/webhook.yaml >bad2.yaml
 sed 's/caBundle: .*/caBundle: "not base64!"/' r-plain/webhook.yaml >bad3.yaml
-for f in bad1 bad2 bad3; do
+# unknown fields (as kubectl --validate=strict refuses them): a misspelt
+# member of a container, of the webhook, and of the Service's spec
+sed 's/^\( *\)image: \(.*\)$/\1image: \2\n\1imagePullPolcy: Always/' \
+	r-plain/deployment.yaml >bad4.yaml
+sed 's/failurePolicy: Fail/failurePolicy: Fail\n    timeoutSecond: 5/' r-plain/webhook.yaml >bad5.yaml
+sed 's/^spec:$/spec:\n  sessionAfinity: None/' r-plain/service.yaml >bad6.yaml
+for f in bad1 bad2 bad3 bad4 bad5 bad6; do
 	expect_exit 1 $V k8s $f.yaml
 done
+expect_err_match 'unknown fields .spec.sessionAfinity'
 
 # ---- the rendered objects, as data
 expect_exit 0 $V json r-names/*.yaml
