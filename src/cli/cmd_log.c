@@ -48,8 +48,13 @@ const char tg_cli_log_add_usage[] =
 
 const char tg_cli_log_checkpoint_usage[] =
 	"usage: tollgate log checkpoint --dir D\n"
+	"       tollgate log checkpoint --server URL --ca-file PEM [--vkey VKEY]\n"
 	"\n"
-	"Prints the log's current signed checkpoint (c2sp.org/tlog-checkpoint).\n";
+	"Prints the log's current signed checkpoint (c2sp.org/tlog-checkpoint).\n"
+	"With --server, tollgated's (GET /v1/log/checkpoint; the server is\n"
+	"authenticated by --ca-file as spiffe://TD/tollgated), which covers every\n"
+	"decision it has answered; with --vkey its signature is checked first (exit\n"
+	"1 when it does not verify).\n";
 
 const char tg_cli_log_prove_usage[] =
 	"usage: tollgate log prove --dir D --index N [--size M]\n"
@@ -337,39 +342,86 @@ out:
 	return code;
 }
 
-/* Shared by the commands that take only --dir. */
-static int dir_only(const struct tg_cli_cmd *cmd, int argc, char **argv, const char **dir)
+/* log checkpoint --server: fetched, parsed, and with a vkey verified. */
+static int checkpoint_remote(const char *server, const char *ca_file, const char *vkey)
 {
-	static const struct option opts[] = {{"dir", required_argument, NULL, 'd'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
-		if (c == 'd')
-			*dir = optarg;
-		else if (c == 'h')
-			return tg_cli_help(cmd);
-		else
-			return tg_cli_bad_option(cmd, c, argv);
+	struct tg_client c;
+	struct tg_buf cp = TG_BUF_INIT(TG_NOTE_MAX);
+	struct tg_note_key lk;
+	struct tg_checkpoint ck;
+	struct tg_diag d;
+	int status = 0, code = TG_EXIT_OK;
+	tg_err r;
+
+	memset(&lk, 0, sizeof(lk));
+	memset(&c, 0, sizeof(c));
+	tg_diag_init(&d);
+	if (tg_client_url(server, &c, &d) != TG_OK) {
+		tg_cli_error("%s", d.msg);
+		return TG_EXIT_USAGE;
 	}
-	if (!*dir || optind != argc)
-		return tg_cli_usage_error(cmd, "--dir is required, and nothing else");
-	return -1;
+	c.ca_file = ca_file;
+	if (vkey && (r = parse_vkey(vkey, &lk, &d)) != TG_OK) {
+		code = fail(r, &d, "bad --vkey");
+		goto out;
+	}
+	r = tg_client_request(&c, "GET", "/v1/log/checkpoint", NULL, NULL, 0, &status, &cp, &d);
+	if (r != TG_OK) {
+		code = fail(TG_E_AGAIN, &d, server);
+		goto out;
+	}
+	if (status != 200) {
+		tg_cli_error("%s answered %d: %.*s", server, status, (int)(cp.len > 200 ? 200 : cp.len),
+			     (const char *)cp.data);
+		code = status >= 500 ? TG_EXIT_INTERNAL : TG_EXIT_USAGE;
+		goto out;
+	}
+	r = vkey ? tg_checkpoint_open((const char *)cp.data, cp.len, &lk, NULL, 0, 0, &ck, &d)
+		 : TG_OK;
+	if (r != TG_OK) {
+		code = fail(TG_E_VERIFY, &d, "the server's checkpoint");
+		goto out;
+	}
+	if (tg_cli_write(cp.data, cp.len) != TG_OK)
+		code = TG_EXIT_INTERNAL;
+out:
+	tg_note_key_release(&lk);
+	tg_buf_release(&cp);
+	return code;
 }
 
 int tg_cli_log_checkpoint(const struct tg_cli_cmd *cmd, int argc, char **argv)
 {
-	const char *dir = NULL;
+	static const struct option opts[] = {{"dir", required_argument, NULL, 'd'},
+					     {"server", required_argument, NULL, 's'},
+					     {"ca-file", required_argument, NULL, 'c'},
+					     {"vkey", required_argument, NULL, 'v'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const char *dir = NULL, *server = NULL, *ca_file = NULL, *vkey = NULL;
 	struct tg_tlog *log = NULL;
 	struct tg_buf cp = TG_BUF_INIT(TG_NOTE_MAX);
 	struct tg_diag d;
-	int code = dir_only(cmd, argc, argv, &dir);
+	int c, code = TG_EXIT_OK;
 	tg_err r;
 
-	if (code >= 0)
-		return code;
-	code = TG_EXIT_OK;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":d:s:c:v:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 's': server = optarg; break;
+		case 'c': ca_file = optarg; break;
+		case 'v': vkey = optarg; break;
+		case 'h': return tg_cli_help(cmd);
+		default: return tg_cli_bad_option(cmd, c, argv);
+		}
+	}
+	if (optind != argc || !dir == !server || (dir && (ca_file || vkey)) ||
+	    (server && !ca_file))
+		return tg_cli_usage_error(cmd, "give --dir D, or --server URL with --ca-file PEM "
+					       "(and optionally --vkey)");
+	if (server)
+		return checkpoint_remote(server, ca_file, vkey);
 	tg_diag_init(&d);
 	r = tg_tlog_open(dir, TG_TLOG_READ, &log, &d);
 	if (r == TG_OK)

@@ -4,7 +4,8 @@
 # builds from the log directory itself (602 entries: full and partial
 # tiles at level 0, a partial tile at level 1), and verify with `log
 # verify`; a tile changed on the server's disk is caught (the tiles no
-# longer hash to the signed checkpoint).
+# longer hash to the signed checkpoint). `log checkpoint --server` shows a
+# gate decision covered as soon as it is answered.
 . "$DATA/setup.inc"
 start_server
 LOGDIR=$(dirname "$(find srv -name log.vkey | head -n1)")
@@ -50,6 +51,28 @@ expect_exit 2 tg log prove $S --index 602
 # shellcheck disable=SC2086
 expect_exit 2 tg log prove $S --index 1 --size 5
 expect_exit 2 tg log prove --server "$URL" --index 1
+# a gate decision is answered once sequenced in the journal; the API's
+# checkpoint covers it at once (`log checkpoint --server`, signature
+# checked with --vkey), and its inclusion proves straight away
+# shellcheck disable=SC2086
+expect_exit 1 tg gate check a.tar $S --json
+dix=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["decision_log_index"])' "$OUT") ||
+	fail "decision index: $(cat "$OUT")"
+[ "$dix" -eq 602 ] || fail "decision index $dix"
+# shellcheck disable=SC2086
+expect_exit 0 tg log checkpoint $S --vkey "$(cat "$LOGDIR/log.vkey")"
+[ "$(sed -n 2p "$OUT")" = 603 ] || fail "checkpoint size: $(cat "$OUT")"
+cp "$OUT" cp.txt
+# shellcheck disable=SC2086
+expect_exit 0 tg log prove $S --index 602
+# another key of the same name does not verify it
+expect_exit 0 tg key generate --type ed25519 --out other.key
+expect_exit 0 tg log vkey --key other.key --name "$(head -n1 cp.txt)"
+other=$(cat "$OUT")
+# shellcheck disable=SC2086
+expect_exit 1 tg log checkpoint $S --vkey "$other"
+# shellcheck disable=SC2086
+expect_exit 2 tg log checkpoint --dir "$LOGDIR" $S
 # a full level-0 tile altered on disk: the proof is refused
 tile="$LOGDIR/tile/0/000"
 [ -f "$tile" ] || fail "no tile $tile"
