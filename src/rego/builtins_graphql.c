@@ -40,32 +40,24 @@ static tg_err check_size(struct tg_rego_bctx *c, size_t n)
 
 enum outcome { OK_DOC, BAD_TYPE, BAD_DOC };
 
-/* A query operand: text to parse or an AST object. */
-static enum outcome get_query(struct tg_rego_bctx *c, struct tg_gql_ctx *g, const struct tg_json *v,
-                              struct tg_gql_qdoc **out, tg_err *e)
+/* A query (q) or schema (sd) operand, the other NULL: text to parse or an
+ * AST object. */
+static enum outcome get_doc(struct tg_rego_bctx *c, struct tg_gql_ctx *g, const struct tg_json *v,
+                            struct tg_gql_qdoc **q, struct tg_gql_sdoc **sd, tg_err *e)
 {
+	bool ok;
 	*e = TG_OK;
 	if (v->type == TG_JSON_STRING) {
 		if ((*e = check_size(c, v->u.s.len)) != TG_OK)
 			return BAD_DOC;
-		return tg_gql_parse_query(g, v->u.s.p, v->u.s.len, out) ? OK_DOC : BAD_DOC;
+		ok = q ? tg_gql_parse_query(g, v->u.s.p, v->u.s.len, q)
+		       : tg_gql_parse_schema(g, v->u.s.p, v->u.s.len, false, sd);
+		return ok ? OK_DOC : BAD_DOC;
 	}
-	if (v->type == TG_JSON_OBJECT)
-		return tg_gql_qdoc_from_json(g, v, out) ? OK_DOC : BAD_DOC;
-	return BAD_TYPE;
-}
-
-static enum outcome get_schema(struct tg_rego_bctx *c, struct tg_gql_ctx *g,
-                               const struct tg_json *v, struct tg_gql_sdoc **out, tg_err *e)
-{
-	*e = TG_OK;
-	if (v->type == TG_JSON_STRING) {
-		if ((*e = check_size(c, v->u.s.len)) != TG_OK)
-			return BAD_DOC;
-		return tg_gql_parse_schema(g, v->u.s.p, v->u.s.len, false, out) ? OK_DOC : BAD_DOC;
+	if (v->type == TG_JSON_OBJECT) {
+		ok = q ? tg_gql_qdoc_from_json(g, v, q) : tg_gql_sdoc_from_json(g, v, sd);
+		return ok ? OK_DOC : BAD_DOC;
 	}
-	if (v->type == TG_JSON_OBJECT)
-		return tg_gql_sdoc_from_json(g, v, out) ? OK_DOC : BAD_DOC;
 	return BAD_TYPE;
 }
 
@@ -158,31 +150,21 @@ static tg_err parse_both(struct tg_rego_bctx *c, const struct tg_json *const *ar
 	enum outcome o;
 	tg_err r, e;
 	tg_gql_ctx_init(&g);
-	o = get_query(c, &g, args[0], &q, &e);
-	if (e) {
-		r = e;
-		goto out;
-	}
-	if (o == BAD_TYPE) {
-		r = verify ? TG_OK : tg_rego_bi_type_error_any(c, 0, str_or_obj, args[0]);
-		goto unverified;
-	}
-	if (o == BAD_DOC) {
-		r = g.err.toobig || !verify ? tg_gql_error(c, &g, "string") : TG_OK;
-		goto unverified;
-	}
-	o = get_schema(c, &g, args[1], &s, &e);
-	if (e) {
-		r = e;
-		goto out;
-	}
-	if (o == BAD_TYPE) {
-		r = verify ? TG_OK : tg_rego_bi_type_error_any(c, 1, str_or_obj, args[1]);
-		goto unverified;
-	}
-	if (o == BAD_DOC) {
-		r = g.err.toobig || !verify ? tg_gql_error(c, &g, "string") : TG_OK;
-		goto unverified;
+	/* the query, then the schema */
+	for (int i = 0; i < 2; i++) {
+		o = get_doc(c, &g, args[i], i == 0 ? &q : NULL, i == 1 ? &s : NULL, &e);
+		if (e) {
+			r = e;
+			goto out;
+		}
+		if (o == BAD_TYPE) {
+			r = verify ? TG_OK : tg_rego_bi_type_error_any(c, i, str_or_obj, args[i]);
+			goto unverified;
+		}
+		if (o == BAD_DOC) {
+			r = g.err.toobig || !verify ? tg_gql_error(c, &g, "string") : TG_OK;
+			goto unverified;
+		}
 	}
 	/* OPA turns the ASTs into values before validation fills them in */
 	if ((r = tg_gql_qdoc_json(&g, c->a, q, &qj)) != TG_OK ||
@@ -248,44 +230,41 @@ static tg_err bi_parse_and_verify(struct tg_rego_bctx *c, const struct tg_json *
 	return parse_both(c, args, true, out);
 }
 
-static tg_err bi_parse_query(struct tg_rego_bctx *c, const struct tg_json *const *args,
-                             size_t nargs, const struct tg_json **out)
+/* graphql.parse_query and graphql.parse_schema: text only. */
+static tg_err parse_text(struct tg_rego_bctx *c, const struct tg_json *v, bool schema,
+                         const struct tg_json **out)
 {
 	struct tg_gql_ctx g;
 	struct tg_gql_qdoc *q = NULL;
+	struct tg_gql_sdoc *d = NULL;
 	const char *s;
 	size_t n;
 	tg_err r;
-	(void)nargs;
-	if ((r = tg_rego_bi_str(c, args[0], 1, &s, &n)) != TG_OK || (r = check_size(c, n)) != TG_OK)
+	if ((r = tg_rego_bi_str(c, v, 1, &s, &n)) != TG_OK) /* objects too are a type error */
 		return r;
 	tg_gql_ctx_init(&g);
-	if (!tg_gql_parse_query(&g, s, n, &q))
-		r = tg_gql_error(c, &g, "string");
+	if (get_doc(c, &g, v, schema ? NULL : &q, schema ? &d : NULL, &r) != OK_DOC)
+		r = r != TG_OK ? r : tg_gql_error(c, &g, "string");
+	else if (schema)
+		r = tg_gql_sdoc_json(&g, c->a, d, out);
 	else
 		r = tg_gql_qdoc_json(&g, c->a, q, out);
 	tg_gql_ctx_release(&g);
 	return r;
 }
 
+static tg_err bi_parse_query(struct tg_rego_bctx *c, const struct tg_json *const *args,
+                             size_t nargs, const struct tg_json **out)
+{
+	(void)nargs;
+	return parse_text(c, args[0], false, out);
+}
+
 static tg_err bi_parse_schema(struct tg_rego_bctx *c, const struct tg_json *const *args,
                               size_t nargs, const struct tg_json **out)
 {
-	struct tg_gql_ctx g;
-	struct tg_gql_sdoc *d = NULL;
-	const char *s;
-	size_t n;
-	tg_err r;
 	(void)nargs;
-	if ((r = tg_rego_bi_str(c, args[0], 1, &s, &n)) != TG_OK || (r = check_size(c, n)) != TG_OK)
-		return r;
-	tg_gql_ctx_init(&g);
-	if (!tg_gql_parse_schema(&g, s, n, false, &d))
-		r = tg_gql_error(c, &g, "string");
-	else
-		r = tg_gql_sdoc_json(&g, c->a, d, out);
-	tg_gql_ctx_release(&g);
-	return r;
+	return parse_text(c, args[0], true, out);
 }
 
 /* false for any GraphQL problem; limits still raise errors. */
@@ -301,20 +280,21 @@ static tg_err bool_result(struct tg_rego_bctx *c, struct tg_gql_ctx *g, bool ok,
 	return TG_OK;
 }
 
-static tg_err bi_is_valid(struct tg_rego_bctx *c, const struct tg_json *const *args, size_t nargs,
-                          const struct tg_json **out)
+/* graphql.is_valid (query qv against schema sv) and, with qv NULL,
+ * graphql.schema_is_valid. */
+static tg_err is_valid(struct tg_rego_bctx *c, const struct tg_json *qv, const struct tg_json *sv,
+                       const struct tg_json **out)
 {
 	struct tg_gql_ctx g;
 	struct tg_gql_qdoc *q = NULL;
 	struct tg_gql_sdoc *s = NULL;
 	struct tg_gql_schema *schema = NULL;
 	bool ok = false;
-	tg_err r = TG_OK, e;
-	(void)nargs;
+	tg_err r, e = TG_OK;
 	tg_gql_ctx_init(&g);
-	if (get_query(c, &g, args[0], &q, &e) == OK_DOC &&
-	    get_schema(c, &g, args[1], &s, &e) == OK_DOC && tg_gql_schema_load(&g, s, &schema) &&
-	    tg_gql_validate(&g, schema, q))
+	if ((!qv || get_doc(c, &g, qv, &q, NULL, &e) == OK_DOC) &&
+	    get_doc(c, &g, sv, NULL, &s, &e) == OK_DOC && tg_gql_schema_load(&g, s, &schema) &&
+	    (!qv || tg_gql_validate(&g, schema, q)))
 		ok = true;
 	if (e)
 		r = e;
@@ -324,24 +304,18 @@ static tg_err bi_is_valid(struct tg_rego_bctx *c, const struct tg_json *const *a
 	return r;
 }
 
+static tg_err bi_is_valid(struct tg_rego_bctx *c, const struct tg_json *const *args, size_t nargs,
+                          const struct tg_json **out)
+{
+	(void)nargs;
+	return is_valid(c, args[0], args[1], out);
+}
+
 static tg_err bi_schema_is_valid(struct tg_rego_bctx *c, const struct tg_json *const *args,
                                  size_t nargs, const struct tg_json **out)
 {
-	struct tg_gql_ctx g;
-	struct tg_gql_sdoc *s = NULL;
-	struct tg_gql_schema *schema = NULL;
-	bool ok = false;
-	tg_err r, e;
 	(void)nargs;
-	tg_gql_ctx_init(&g);
-	if (get_schema(c, &g, args[0], &s, &e) == OK_DOC && tg_gql_schema_load(&g, s, &schema))
-		ok = true;
-	if (e)
-		r = e;
-	else
-		r = bool_result(c, &g, ok, out);
-	tg_gql_ctx_release(&g);
-	return r;
+	return is_valid(c, NULL, args[0], out);
 }
 
 const struct tg_rego_builtin tg_rego_builtins_graphql[] = {

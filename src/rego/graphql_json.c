@@ -8,9 +8,286 @@
  */
 #include "rego/graphql.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include "core/mem.h"
+
+/*
+ * gqlparser's structs, member by member: where each sits in ours and what
+ * it holds. The writer walks these tables to build the JSON (whose objects
+ * come out sorted by key whatever the order), the reader to fill the
+ * structs, in table order, which decides the first mismatch it reports.
+ */
+struct jx;
+struct rx;
+typedef const struct tg_json *(*conv_fn)(struct jx *x, const void *item);
+typedef void *(*rd_fn)(struct rx *r, const struct tg_json *v);
+
+enum fkind {
+	F_STR,    /* struct tg_gql_s */
+	F_CSTR,   /* const char * ("" when absent) */
+	F_BOOL,   /* bool */
+	F_KIND,   /* int64_t, ast.ValueKind */
+	F_LIST,   /* struct tg_gql_list of what conv / rd convert */
+	F_PTR,    /* a pointer to what conv / rd convert, left out when NULL */
+	F_SELSET, /* struct tg_gql_list of struct tg_gql_sel */
+};
+
+struct field {
+	const char *key; /* the Go name; NULL ends a table */
+	enum fkind kind;
+	size_t off;
+	conv_fn conv; /* F_LIST, F_PTR */
+	rd_fn rd;
+};
+
+struct desc {
+	const char *gotype; /* "ast.<struct>" */
+	size_t size;
+	bool fold; /* Go's default decoder (case-insensitive keys), not a custom one */
+	const struct field *f;
+};
+
+static const struct tg_json *c_str(struct jx *x, const void *item);
+static void *r_str(struct rx *r, const struct tg_json *v);
+#define DECLARE(name)                                                                              \
+	static const struct tg_json *c_##name(struct jx *x, const void *item);                     \
+	static void *r_##name(struct rx *r, const struct tg_json *v)
+DECLARE(type);
+DECLARE(value);
+DECLARE(child);
+DECLARE(arg);
+DECLARE(dir);
+DECLARE(vardef);
+DECLARE(sel);
+DECLARE(op);
+DECLARE(frag);
+DECLARE(fdef);
+DECLARE(def);
+DECLARE(dirdef);
+DECLARE(optype);
+DECLARE(schemadef);
+#undef DECLARE
+static void *r_evdef(struct rx *r, const struct tg_json *v);
+static void *r_argdef(struct rx *r, const struct tg_json *v);
+
+/* F: a member of struct tg_gql_<st>; S: one whose items convert by c_<sub>, r_<sub> */
+#define F(st, key, kind, m)                                                                        \
+	{                                                                                          \
+		key, kind, offsetof(struct tg_gql_##st, m), NULL, NULL                             \
+	}
+#define S(st, key, kind, m, sub)                                                                   \
+	{                                                                                          \
+		key, kind, offsetof(struct tg_gql_##st, m), c_##sub, r_##sub                       \
+	}
+#define END                                                                                        \
+	{                                                                                          \
+		NULL, F_STR, 0, NULL, NULL                                                         \
+	}
+#define DESC(name, go, st, fold)                                                                   \
+	{                                                                                          \
+		go, sizeof(struct tg_gql_##st), fold, f_##name                                     \
+	}
+
+static const struct field f_type[] = {
+        F(type, "NamedType", F_STR, named),
+        F(type, "NonNull", F_BOOL, nonnull),
+        S(type, "Elem", F_PTR, elem, type),
+        END,
+};
+static const struct desc d_type = DESC(type, "ast.Type", type, true);
+
+static const struct field f_child[] = {
+        F(child, "Name", F_STR, name),
+        S(child, "Value", F_PTR, value, value),
+        END,
+};
+static const struct desc d_child = DESC(child, "ast.ChildValue", child, true);
+
+static const struct field f_value[] = {
+        F(value, "Raw", F_STR, raw),
+        S(value, "Children", F_LIST, children, child),
+        F(value, "Kind", F_KIND, kind),
+        END,
+};
+static const struct desc d_value = DESC(value, "ast.Value", value, true);
+
+static const struct field f_arg[] = {
+        F(arg, "Name", F_STR, name),
+        S(arg, "Value", F_PTR, value, value),
+        END,
+};
+static const struct desc d_arg = DESC(arg, "ast.Argument", arg, true);
+
+static const struct field f_dir[] = {
+        F(dir, "Name", F_STR, name),
+        S(dir, "Arguments", F_LIST, args, arg),
+        F(dir, "Location", F_CSTR, location),
+        END,
+};
+static const struct desc d_dir = DESC(dir, "ast.Directive", dir, true);
+
+static const struct field f_vardef[] = {
+        F(vardef, "Variable", F_STR, variable),
+        S(vardef, "Type", F_PTR, type, type),
+        S(vardef, "DefaultValue", F_PTR, defval, value),
+        S(vardef, "Directives", F_LIST, dirs, dir),
+        F(vardef, "Used", F_BOOL, used),
+        END,
+};
+static const struct desc d_vardef = DESC(vardef, "ast.VariableDefinition", vardef, true);
+
+/* A selection is one of three Go types, by its kind (see r_sel). */
+static const struct field f_field[] = {
+        F(sel, "Alias", F_STR, alias),
+        F(sel, "Name", F_STR, name),
+        S(sel, "Arguments", F_LIST, args, arg),
+        S(sel, "Directives", F_LIST, dirs, dir),
+        F(sel, "SelectionSet", F_SELSET, selset),
+        END,
+};
+static const struct field f_spread[] = {
+        F(sel, "Name", F_STR, name),
+        S(sel, "Directives", F_LIST, dirs, dir),
+        END,
+};
+static const struct field f_inline[] = {
+        F(sel, "TypeCondition", F_STR, type_cond),
+        S(sel, "Directives", F_LIST, dirs, dir),
+        F(sel, "SelectionSet", F_SELSET, selset),
+        END,
+};
+static const struct {
+	enum tg_gql_selkind kind;
+	struct desc d;
+} sel_types[] = {
+        {TG_GQL_FIELD, DESC(field, "ast.Field", sel, false)},
+        {TG_GQL_SPREAD, DESC(spread, "ast.FragmentSpread", sel, true)},
+        {TG_GQL_INLINE, DESC(inline, "ast.InlineFragment", sel, false)},
+};
+
+static const struct field f_op[] = {
+        F(op, "Operation", F_STR, operation),
+        F(op, "Name", F_STR, name),
+        S(op, "VariableDefinitions", F_LIST, vardefs, vardef),
+        S(op, "Directives", F_LIST, dirs, dir),
+        F(op, "SelectionSet", F_SELSET, selset),
+        END,
+};
+static const struct desc d_op = DESC(op, "ast.OperationDefinition", op, false);
+
+static const struct field f_frag[] = {
+        F(frag, "Name", F_STR, name),
+        S(frag, "VariableDefinition", F_LIST, vardefs, vardef),
+        F(frag, "TypeCondition", F_STR, type_cond),
+        S(frag, "Directives", F_LIST, dirs, dir),
+        F(frag, "SelectionSet", F_SELSET, selset),
+        END,
+};
+static const struct desc d_frag = DESC(frag, "ast.FragmentDefinition", frag, false);
+
+static const struct field f_qdoc[] = {
+        S(qdoc, "Operations", F_LIST, ops, op),
+        S(qdoc, "Fragments", F_LIST, frags, frag),
+        END,
+};
+static const struct desc d_qdoc = DESC(qdoc, "ast.QueryDocument", qdoc, true);
+
+/* FieldDefinition; the JSON of ArgumentDefinition and EnumValueDefinition
+ * too (their unused members stay empty, and are pruned). */
+static const struct field f_fdef[] = {
+        F(fdef, "Description", F_STR, desc),
+        F(fdef, "Name", F_STR, name),
+        S(fdef, "Arguments", F_LIST, args, fdef),
+        S(fdef, "DefaultValue", F_PTR, defval, value),
+        S(fdef, "Type", F_PTR, type, type),
+        S(fdef, "Directives", F_LIST, dirs, dir),
+        END,
+};
+static const struct desc d_fdef = DESC(fdef, "ast.FieldDefinition", fdef, true);
+
+/* EnumValueDefinition, when read: only description, name, directives. */
+static const struct field f_evdef[] = {
+        F(fdef, "Description", F_STR, desc),
+        F(fdef, "Name", F_STR, name),
+        S(fdef, "Directives", F_LIST, dirs, dir),
+        END,
+};
+static const struct desc d_evdef = DESC(evdef, "ast.EnumValueDefinition", fdef, true);
+
+/* ArgumentDefinition, when read: no nested arguments. */
+static const struct field f_argdef[] = {
+        F(fdef, "Description", F_STR, desc),           F(fdef, "Name", F_STR, name),
+        S(fdef, "DefaultValue", F_PTR, defval, value), S(fdef, "Type", F_PTR, type, type),
+        S(fdef, "Directives", F_LIST, dirs, dir),      END,
+};
+static const struct desc d_argdef = DESC(argdef, "ast.ArgumentDefinition", fdef, true);
+
+static const struct field f_def[] = {
+        F(def, "Kind", F_STR, kind),
+        F(def, "Description", F_STR, desc),
+        F(def, "Name", F_STR, name),
+        S(def, "Directives", F_LIST, dirs, dir),
+        S(def, "Interfaces", F_LIST, ifaces, str),
+        S(def, "Fields", F_LIST, fields, fdef),
+        S(def, "Types", F_LIST, types, str),
+        {"EnumValues", F_LIST, offsetof(struct tg_gql_def, evals), c_fdef, r_evdef},
+        F(def, "BuiltIn", F_BOOL, builtin),
+        END,
+};
+static const struct desc d_def = DESC(def, "ast.Definition", def, true);
+
+static const struct field f_dirdef[] = {
+        F(dirdef, "Description", F_STR, desc),
+        F(dirdef, "Name", F_STR, name),
+        {"Arguments", F_LIST, offsetof(struct tg_gql_dirdef, args), c_fdef, r_argdef},
+        S(dirdef, "Locations", F_LIST, locs, str),
+        F(dirdef, "IsRepeatable", F_BOOL, repeatable),
+        END,
+};
+static const struct desc d_dirdef = DESC(dirdef, "ast.DirectiveDefinition", dirdef, true);
+
+static const struct field f_optype[] = {
+        F(optype, "Operation", F_STR, operation),
+        F(optype, "Type", F_STR, type),
+        END,
+};
+static const struct desc d_optype = DESC(optype, "ast.OperationTypeDefinition", optype, true);
+
+static const struct field f_schemadef[] = {
+        F(schemadef, "Description", F_STR, desc),
+        S(schemadef, "Directives", F_LIST, dirs, dir),
+        S(schemadef, "OperationTypes", F_LIST, optypes, optype),
+        END,
+};
+static const struct desc d_schemadef = DESC(schemadef, "ast.SchemaDefinition", schemadef, true);
+
+static const struct field f_sdoc[] = {
+        S(sdoc, "Schema", F_LIST, schema, schemadef),
+        S(sdoc, "SchemaExtension", F_LIST, schema_ext, schemadef),
+        S(sdoc, "Directives", F_LIST, directives, dirdef),
+        S(sdoc, "Definitions", F_LIST, defs, def),
+        S(sdoc, "Extensions", F_LIST, exts, def),
+        END,
+};
+static const struct desc d_sdoc = DESC(sdoc, "ast.SchemaDocument", sdoc, true);
+
+#undef F
+#undef S
+#undef END
+#undef DESC
+
+/* The selection table for a kind; NULL for none. */
+static const struct desc *sel_desc(enum tg_gql_selkind kind)
+{
+	for (size_t i = 0; i < TG_ARRAY_LEN(sel_types); i++)
+		if (sel_types[i].kind == kind)
+			return &sel_types[i].d;
+	return NULL;
+}
 
 /* ---- AST -> JSON ---- */
 
@@ -59,8 +336,6 @@ static const struct tg_json *done(struct jx *x, struct ob *o)
 	return x->e ? NULL : v;
 }
 
-typedef const struct tg_json *(*conv_fn)(struct jx *x, const void *item);
-
 static const struct tg_json *jlist(struct jx *x, const struct tg_gql_list *l, conv_fn f)
 {
 	const struct tg_json **items;
@@ -86,142 +361,80 @@ static const struct tg_json *jlist(struct jx *x, const struct tg_gql_list *l, co
 	return x->e ? NULL : v;
 }
 
+static void put_fields(struct jx *x, struct ob *o, const void *item, const struct desc *d)
+{
+	for (const struct field *f = d->f; f->key; f++) {
+		const char *p = (const char *)item + f->off;
+		const struct tg_json *v = NULL;
+		const void *q;
+		switch (f->kind) {
+		case F_STR:
+			v = jstr(x, *(const struct tg_gql_s *)p);
+			break;
+		case F_CSTR:
+			memcpy(&q, p, sizeof(q));
+			v = jcstr(x, q ? q : "");
+			break;
+		case F_BOOL:
+			v = tg_json_bool(*(const bool *)p);
+			break;
+		case F_KIND:
+			if (!x->e)
+				x->e = tg_json_new_int(x->a, *(const int64_t *)p, &v);
+			break;
+		case F_LIST:
+			v = jlist(x, (const struct tg_gql_list *)p, f->conv);
+			break;
+		case F_PTR:
+			memcpy(&q, p, sizeof(q));
+			if (!q)
+				continue;
+			v = f->conv(x, q);
+			break;
+		case F_SELSET:
+			v = jlist(x, (const struct tg_gql_list *)p, c_sel);
+			break;
+		}
+		put(x, o, f->key, v);
+	}
+}
+
+static const struct tg_json *conv_obj(struct jx *x, const void *item, const struct desc *d)
+{
+	struct ob o = {.n = 0};
+	put_fields(x, &o, item, d);
+	return done(x, &o);
+}
+
 static const struct tg_json *c_str(struct jx *x, const void *item)
 {
 	return jstr(x, *(const struct tg_gql_s *)item);
 }
 
-static const struct tg_json *c_type(struct jx *x, const void *item)
-{
-	const struct tg_gql_type *t = item;
-	struct ob o = {.n = 0};
-	put(x, &o, "NamedType", jstr(x, t->named));
-	if (t->elem)
-		put(x, &o, "Elem", c_type(x, t->elem));
-	put(x, &o, "NonNull", tg_json_bool(t->nonnull));
-	return done(x, &o);
-}
-
-static const struct tg_json *c_value(struct jx *x, const void *item);
-
-static const struct tg_json *c_child(struct jx *x, const void *item)
-{
-	const struct tg_gql_child *c = item;
-	struct ob o = {.n = 0};
-	put(x, &o, "Name", jstr(x, c->name));
-	if (c->value)
-		put(x, &o, "Value", c_value(x, c->value));
-	return done(x, &o);
-}
-
-static const struct tg_json *c_value(struct jx *x, const void *item)
-{
-	const struct tg_gql_value *v = item;
-	struct ob o = {.n = 0};
-	const struct tg_json *k = NULL;
-	put(x, &o, "Raw", jstr(x, v->raw));
-	put(x, &o, "Children", jlist(x, &v->children, c_child));
-	if (!x->e)
-		x->e = tg_json_new_int(x->a, v->kind, &k);
-	put(x, &o, "Kind", k);
-	return done(x, &o);
-}
-
-static const struct tg_json *c_arg(struct jx *x, const void *item)
-{
-	const struct tg_gql_arg *a = item;
-	struct ob o = {.n = 0};
-	put(x, &o, "Name", jstr(x, a->name));
-	if (a->value)
-		put(x, &o, "Value", c_value(x, a->value));
-	return done(x, &o);
-}
-
-static const struct tg_json *c_dir(struct jx *x, const void *item)
-{
-	const struct tg_gql_dir *d = item;
-	struct ob o = {.n = 0};
-	put(x, &o, "Name", jstr(x, d->name));
-	put(x, &o, "Arguments", jlist(x, &d->args, c_arg));
-	put(x, &o, "Location", jcstr(x, d->location ? d->location : ""));
-	return done(x, &o);
-}
-
-static const struct tg_json *c_vardef(struct jx *x, const void *item)
-{
-	const struct tg_gql_vardef *d = item;
-	struct ob o = {.n = 0};
-	put(x, &o, "Variable", jstr(x, d->variable));
-	if (d->type)
-		put(x, &o, "Type", c_type(x, d->type));
-	if (d->defval)
-		put(x, &o, "DefaultValue", c_value(x, d->defval));
-	put(x, &o, "Directives", jlist(x, &d->dirs, c_dir));
-	put(x, &o, "Used", tg_json_bool(d->used));
-	return done(x, &o);
-}
-
 static const struct tg_json *c_sel(struct jx *x, const void *item)
 {
 	const struct tg_gql_sel *s = item;
-	struct ob o = {.n = 0};
-	switch (s->kind) {
-	case TG_GQL_FIELD:
-		put(x, &o, "Alias", jstr(x, s->alias));
-		put(x, &o, "Name", jstr(x, s->name));
-		put(x, &o, "Arguments", jlist(x, &s->args, c_arg));
-		put(x, &o, "Directives", jlist(x, &s->dirs, c_dir));
-		put(x, &o, "SelectionSet", jlist(x, &s->selset, c_sel));
-		break;
-	case TG_GQL_SPREAD:
-		put(x, &o, "Name", jstr(x, s->name));
-		put(x, &o, "Directives", jlist(x, &s->dirs, c_dir));
-		break;
-	case TG_GQL_INLINE:
-		put(x, &o, "TypeCondition", jstr(x, s->type_cond));
-		put(x, &o, "Directives", jlist(x, &s->dirs, c_dir));
-		put(x, &o, "SelectionSet", jlist(x, &s->selset, c_sel));
-		break;
-	}
-	return done(x, &o);
+	const struct desc *d = sel_desc(s->kind);
+	return d ? conv_obj(x, s, d) : NULL;
 }
 
-static const struct tg_json *c_op(struct jx *x, const void *item)
+/* A whole document: an empty one is {}, not pruned. */
+static tg_err doc_json(struct tg_gql_ctx *g, struct tg_arena *a, const void *doc,
+                       const struct desc *d, const struct tg_json **out)
 {
-	const struct tg_gql_op *op = item;
+	struct jx x = {g, a, TG_OK};
 	struct ob o = {.n = 0};
-	put(x, &o, "Operation", jstr(x, op->operation));
-	put(x, &o, "Name", jstr(x, op->name));
-	put(x, &o, "VariableDefinitions", jlist(x, &op->vardefs, c_vardef));
-	put(x, &o, "Directives", jlist(x, &op->dirs, c_dir));
-	put(x, &o, "SelectionSet", jlist(x, &op->selset, c_sel));
-	return done(x, &o);
-}
-
-static const struct tg_json *c_frag(struct jx *x, const void *item)
-{
-	const struct tg_gql_frag *f = item;
-	struct ob o = {.n = 0};
-	put(x, &o, "Name", jstr(x, f->name));
-	put(x, &o, "VariableDefinition", jlist(x, &f->vardefs, c_vardef));
-	put(x, &o, "TypeCondition", jstr(x, f->type_cond));
-	put(x, &o, "Directives", jlist(x, &f->dirs, c_dir));
-	put(x, &o, "SelectionSet", jlist(x, &f->selset, c_sel));
-	return done(x, &o);
-}
-
-static tg_err finish(struct jx *x, struct ob *o, const struct tg_json **out)
-{
 	const struct tg_json *v;
-	if (x->e)
-		return x->e;
-	if (o->n == 0) {
+	put_fields(&x, &o, doc, d);
+	if (x.e)
+		return x.e;
+	if (o.n == 0) {
 		*out = &tg_json_empty_object_v;
 		return TG_OK;
 	}
-	v = done(x, o);
-	if (x->e)
-		return x->e;
+	v = done(&x, &o);
+	if (x.e)
+		return x.e;
 	*out = v;
 	return TG_OK;
 }
@@ -229,87 +442,13 @@ static tg_err finish(struct jx *x, struct ob *o, const struct tg_json **out)
 tg_err tg_gql_qdoc_json(struct tg_gql_ctx *g, struct tg_arena *a, const struct tg_gql_qdoc *d,
                         const struct tg_json **out)
 {
-	struct jx x = {g, a, TG_OK};
-	struct ob o = {.n = 0};
-	put(&x, &o, "Operations", jlist(&x, &d->ops, c_op));
-	put(&x, &o, "Fragments", jlist(&x, &d->frags, c_frag));
-	return finish(&x, &o, out);
-}
-
-/* FieldDefinition, ArgumentDefinition, EnumValueDefinition */
-static const struct tg_json *c_fdef(struct jx *x, const void *item)
-{
-	const struct tg_gql_fdef *f = item;
-	struct ob o = {.n = 0};
-	put(x, &o, "Description", jstr(x, f->desc));
-	put(x, &o, "Name", jstr(x, f->name));
-	put(x, &o, "Arguments", jlist(x, &f->args, c_fdef));
-	if (f->defval)
-		put(x, &o, "DefaultValue", c_value(x, f->defval));
-	if (f->type)
-		put(x, &o, "Type", c_type(x, f->type));
-	put(x, &o, "Directives", jlist(x, &f->dirs, c_dir));
-	return done(x, &o);
-}
-
-static const struct tg_json *c_def(struct jx *x, const void *item)
-{
-	const struct tg_gql_def *d = item;
-	struct ob o = {.n = 0};
-	put(x, &o, "Kind", jstr(x, d->kind));
-	put(x, &o, "Description", jstr(x, d->desc));
-	put(x, &o, "Name", jstr(x, d->name));
-	put(x, &o, "Directives", jlist(x, &d->dirs, c_dir));
-	put(x, &o, "Interfaces", jlist(x, &d->ifaces, c_str));
-	put(x, &o, "Fields", jlist(x, &d->fields, c_fdef));
-	put(x, &o, "Types", jlist(x, &d->types, c_str));
-	put(x, &o, "EnumValues", jlist(x, &d->evals, c_fdef));
-	put(x, &o, "BuiltIn", tg_json_bool(d->builtin));
-	return done(x, &o);
-}
-
-static const struct tg_json *c_dirdef(struct jx *x, const void *item)
-{
-	const struct tg_gql_dirdef *d = item;
-	struct ob o = {.n = 0};
-	put(x, &o, "Description", jstr(x, d->desc));
-	put(x, &o, "Name", jstr(x, d->name));
-	put(x, &o, "Arguments", jlist(x, &d->args, c_fdef));
-	put(x, &o, "Locations", jlist(x, &d->locs, c_str));
-	put(x, &o, "IsRepeatable", tg_json_bool(d->repeatable));
-	return done(x, &o);
-}
-
-static const struct tg_json *c_optype(struct jx *x, const void *item)
-{
-	const struct tg_gql_optype *t = item;
-	struct ob o = {.n = 0};
-	put(x, &o, "Operation", jstr(x, t->operation));
-	put(x, &o, "Type", jstr(x, t->type));
-	return done(x, &o);
-}
-
-static const struct tg_json *c_schemadef(struct jx *x, const void *item)
-{
-	const struct tg_gql_schemadef *s = item;
-	struct ob o = {.n = 0};
-	put(x, &o, "Description", jstr(x, s->desc));
-	put(x, &o, "Directives", jlist(x, &s->dirs, c_dir));
-	put(x, &o, "OperationTypes", jlist(x, &s->optypes, c_optype));
-	return done(x, &o);
+	return doc_json(g, a, d, &d_qdoc, out);
 }
 
 tg_err tg_gql_sdoc_json(struct tg_gql_ctx *g, struct tg_arena *a, const struct tg_gql_sdoc *d,
                         const struct tg_json **out)
 {
-	struct jx x = {g, a, TG_OK};
-	struct ob o = {.n = 0};
-	put(&x, &o, "Schema", jlist(&x, &d->schema, c_schemadef));
-	put(&x, &o, "SchemaExtension", jlist(&x, &d->schema_ext, c_schemadef));
-	put(&x, &o, "Directives", jlist(&x, &d->directives, c_dirdef));
-	put(&x, &o, "Definitions", jlist(&x, &d->defs, c_def));
-	put(&x, &o, "Extensions", jlist(&x, &d->exts, c_def));
-	return finish(&x, &o, out);
+	return doc_json(g, a, d, &d_sdoc, out);
 }
 
 /* ---- JSON -> AST (Go's json.Unmarshal into gqlparser's structs) ---- */
@@ -397,6 +536,21 @@ static void rd_bool(struct rx *r, const struct tg_json *o, const char *st, const
 	*out = v->u.b;
 }
 
+/* ast.ValueKind: an integer literal that fits int64. */
+static void rd_kind(struct rx *r, const struct tg_json *o, const char *st, const char *k,
+                    int64_t *out)
+{
+	const struct tg_json *v = member(o, k, true);
+	int64_t n;
+	if (!v || v->type == TG_JSON_NULL)
+		return;
+	if (v->type != TG_JSON_NUMBER || !(v->flags & TG_JSON_F_INTLIT) ||
+	    tg_json_num_i64(v, &n) != TG_OK)
+		mismatch(r, v, st, k, "ast.ValueKind");
+	else
+		*out = n;
+}
+
 static bool enter_obj(struct rx *r, const struct tg_json *v, const char *gotype)
 {
 	if (r->bad || r->g->err.msg[0])
@@ -412,8 +566,6 @@ static bool enter_obj(struct rx *r, const struct tg_json *v, const char *gotype)
 	r->depth++;
 	return true;
 }
-
-typedef void *(*rd_fn)(struct rx *r, const struct tg_json *v);
 
 /* A slice of pointers: null is an empty list; null elements are dropped. */
 static void rd_list(struct rx *r, const struct tg_json *o, const char *st, const char *k, bool fold,
@@ -453,127 +605,102 @@ static void *r_str(struct rx *r, const struct tg_json *v)
 	return s;
 }
 
-static void *r_type(struct rx *r, const struct tg_json *v)
-{
-	struct tg_gql_type *t;
-	const struct tg_json *e;
-	if (!enter_obj(r, v, "ast.Type"))
-		return NULL;
-	t = tg_gql_new(r->g, sizeof(*t));
-	if (!t)
-		return NULL;
-	rd_str(r, v, "Type", "NamedType", true, &t->named);
-	rd_bool(r, v, "Type", "NonNull", &t->nonnull);
-	e = member(v, "Elem", true);
-	if (e && e->type != TG_JSON_NULL)
-		t->elem = r_type(r, e);
-	r->depth--;
-	return r->bad ? NULL : t;
-}
-
-static void *r_value(struct rx *r, const struct tg_json *v);
-
-static void *r_child(struct rx *r, const struct tg_json *v)
-{
-	struct tg_gql_child *c;
-	const struct tg_json *e;
-	if (!enter_obj(r, v, "ast.ChildValue"))
-		return NULL;
-	c = tg_gql_new(r->g, sizeof(*c));
-	if (!c)
-		return NULL;
-	rd_str(r, v, "ChildValue", "Name", true, &c->name);
-	e = member(v, "Value", true);
-	if (e && e->type != TG_JSON_NULL)
-		c->value = r_value(r, e);
-	r->depth--;
-	return r->bad ? NULL : c;
-}
-
-static void *r_value(struct rx *r, const struct tg_json *v)
-{
-	struct tg_gql_value *x;
-	const struct tg_json *k;
-	if (!enter_obj(r, v, "ast.Value"))
-		return NULL;
-	x = tg_gql_new(r->g, sizeof(*x));
-	if (!x)
-		return NULL;
-	rd_str(r, v, "Value", "Raw", true, &x->raw);
-	rd_list(r, v, "Value", "Children", true, &x->children, r_child);
-	k = member(v, "Kind", true);
-	if (k && k->type != TG_JSON_NULL) {
-		int64_t n;
-		if (k->type != TG_JSON_NUMBER || !(k->flags & TG_JSON_F_INTLIT) ||
-		    tg_json_num_i64(k, &n) != TG_OK)
-			mismatch(r, k, "Value", "Kind", "ast.ValueKind");
-		else
-			x->kind = n;
-	}
-	r->depth--;
-	return r->bad ? NULL : x;
-}
-
-static void *r_arg(struct rx *r, const struct tg_json *v)
-{
-	struct tg_gql_arg *a;
-	const struct tg_json *e;
-	if (!enter_obj(r, v, "ast.Argument"))
-		return NULL;
-	a = tg_gql_new(r->g, sizeof(*a));
-	if (!a)
-		return NULL;
-	rd_str(r, v, "Argument", "Name", true, &a->name);
-	e = member(v, "Value", true);
-	if (e && e->type != TG_JSON_NULL)
-		a->value = r_value(r, e);
-	r->depth--;
-	return r->bad ? NULL : a;
-}
-
-static void *r_dir(struct rx *r, const struct tg_json *v)
-{
-	struct tg_gql_dir *d;
-	struct tg_gql_s loc = {"", 0};
-	if (!enter_obj(r, v, "ast.Directive"))
-		return NULL;
-	d = tg_gql_new(r->g, sizeof(*d));
-	if (!d)
-		return NULL;
-	rd_str(r, v, "Directive", "Name", true, &d->name);
-	rd_list(r, v, "Directive", "Arguments", true, &d->args, r_arg);
-	rd_str(r, v, "Directive", "Location", true, &loc);
-	d->location = tg_arena_strndup(&r->g->a, loc.p, loc.n);
-	if (!d->location)
-		d->location = "";
-	r->depth--;
-	return r->bad ? NULL : d;
-}
-
-static void *r_vardef(struct rx *r, const struct tg_json *v)
-{
-	struct tg_gql_vardef *d;
-	const struct tg_json *e;
-	if (!enter_obj(r, v, "ast.VariableDefinition"))
-		return NULL;
-	d = tg_gql_new(r->g, sizeof(*d));
-	if (!d)
-		return NULL;
-	rd_str(r, v, "VariableDefinition", "Variable", true, &d->variable);
-	e = member(v, "Type", true);
-	if (e && e->type != TG_JSON_NULL)
-		d->type = r_type(r, e);
-	e = member(v, "DefaultValue", true);
-	if (e && e->type != TG_JSON_NULL)
-		d->defval = r_value(r, e);
-	rd_list(r, v, "VariableDefinition", "Directives", true, &d->dirs, r_dir);
-	rd_bool(r, v, "VariableDefinition", "Used", &d->used);
-	r->depth--;
-	return r->bad ? NULL : d;
-}
-
 static void rd_selset(struct rx *r, const struct tg_json *o, const char *k,
                       struct tg_gql_list *out);
+
+/* The members of one object into obj. Each read goes on past a mismatch
+ * (which only the first sets), as Unmarshal does. */
+static void rd_fields(struct rx *r, const struct tg_json *v, const struct desc *d, void *obj)
+{
+	const char *st = d->gotype + 4; /* without "ast." */
+	for (const struct field *f = d->f; f->key; f++) {
+		char *p = (char *)obj + f->off;
+		const struct tg_json *e;
+		struct tg_gql_s loc = {"", 0};
+		const char *cs;
+		void *q;
+		switch (f->kind) {
+		case F_STR:
+			rd_str(r, v, st, f->key, d->fold, (struct tg_gql_s *)p);
+			break;
+		case F_CSTR:
+			rd_str(r, v, st, f->key, d->fold, &loc);
+			cs = tg_arena_strndup(&r->g->a, loc.p, loc.n);
+			if (!cs)
+				cs = "";
+			memcpy(p, &cs, sizeof(cs));
+			break;
+		case F_BOOL:
+			rd_bool(r, v, st, f->key, (bool *)p);
+			break;
+		case F_KIND:
+			rd_kind(r, v, st, f->key, (int64_t *)p);
+			break;
+		case F_LIST:
+			rd_list(r, v, st, f->key, d->fold, (struct tg_gql_list *)p, f->rd);
+			break;
+		case F_PTR:
+			e = member(v, f->key, true);
+			if (e && e->type != TG_JSON_NULL) {
+				q = f->rd(r, e);
+				memcpy(p, &q, sizeof(q));
+			}
+			break;
+		case F_SELSET:
+			rd_selset(r, v, f->key, (struct tg_gql_list *)p);
+			break;
+		}
+	}
+}
+
+static void *rd_obj(struct rx *r, const struct tg_json *v, const struct desc *d)
+{
+	void *o;
+	if (!enter_obj(r, v, d->gotype))
+		return NULL;
+	o = tg_gql_new(r->g, d->size);
+	if (!o)
+		return NULL;
+	rd_fields(r, v, d, o);
+	r->depth--;
+	return r->bad ? NULL : o;
+}
+
+/* The conv_fn and rd_fn of each table, for the lists and pointers that
+ * hold its struct. */
+#define CONVERTERS(name)                                                                           \
+	static const struct tg_json *c_##name(struct jx *x, const void *item)                      \
+	{                                                                                          \
+		return conv_obj(x, item, &d_##name);                                               \
+	}                                                                                          \
+	static void *r_##name(struct rx *r, const struct tg_json *v)                               \
+	{                                                                                          \
+		return rd_obj(r, v, &d_##name);                                                    \
+	}
+CONVERTERS(type)
+CONVERTERS(value)
+CONVERTERS(child)
+CONVERTERS(arg)
+CONVERTERS(dir)
+CONVERTERS(vardef)
+CONVERTERS(op)
+CONVERTERS(frag)
+CONVERTERS(fdef)
+CONVERTERS(def)
+CONVERTERS(dirdef)
+CONVERTERS(optype)
+CONVERTERS(schemadef)
+#undef CONVERTERS
+
+static void *r_evdef(struct rx *r, const struct tg_json *v)
+{
+	return rd_obj(r, v, &d_evdef);
+}
+
+static void *r_argdef(struct rx *r, const struct tg_json *v)
+{
+	return rd_obj(r, v, &d_argdef);
+}
 
 /* One element of a SelectionSet: gqlparser's UnmarshalSelectionSet tries
  * Field, then FragmentSpread, then InlineFragment, and drops what none
@@ -581,7 +708,6 @@ static void rd_selset(struct rx *r, const struct tg_json *o, const char *k,
 static void *r_sel(struct rx *r, const struct tg_json *v)
 {
 	struct tg_gql_sel *s;
-	struct rx t;
 	if (v->type == TG_JSON_NULL) {
 		s = tg_gql_new(r->g, sizeof(*s)); /* Field.UnmarshalJSON("null"): an empty field */
 		if (s)
@@ -597,43 +723,20 @@ static void *r_sel(struct rx *r, const struct tg_json *v)
 	s = tg_gql_new(r->g, sizeof(*s));
 	if (!s)
 		return NULL;
-	/* Field (custom decoder: exact keys) */
-	t = *r;
-	t.bad = false;
-	t.depth++;
-	s->kind = TG_GQL_FIELD;
-	rd_str(&t, v, "Field", "Alias", false, &s->alias);
-	rd_str(&t, v, "Field", "Name", false, &s->name);
-	rd_list(&t, v, "Field", "Arguments", false, &s->args, r_arg);
-	rd_list(&t, v, "Field", "Directives", false, &s->dirs, r_dir);
-	rd_selset(&t, v, "SelectionSet", &s->selset);
-	if (!t.bad)
-		return s;
-	if (r->g->err.msg[0])
-		return NULL;
-	/* FragmentSpread (default decoder) */
-	memset(s, 0, sizeof(*s));
-	t = *r;
-	t.bad = false;
-	t.depth++;
-	s->kind = TG_GQL_SPREAD;
-	rd_str(&t, v, "FragmentSpread", "Name", true, &s->name);
-	rd_list(&t, v, "FragmentSpread", "Directives", true, &s->dirs, r_dir);
-	if (!t.bad)
-		return s;
-	if (r->g->err.msg[0])
-		return NULL;
-	/* InlineFragment (custom decoder) */
-	memset(s, 0, sizeof(*s));
-	t = *r;
-	t.bad = false;
-	t.depth++;
-	s->kind = TG_GQL_INLINE;
-	rd_str(&t, v, "InlineFragment", "TypeCondition", false, &s->type_cond);
-	rd_list(&t, v, "InlineFragment", "Directives", false, &s->dirs, r_dir);
-	rd_selset(&t, v, "SelectionSet", &s->selset);
-	if (!t.bad)
-		return s;
+	for (size_t i = 0; i < TG_ARRAY_LEN(sel_types); i++) {
+		struct rx t = *r;
+		if (i > 0) {
+			if (r->g->err.msg[0])
+				return NULL;
+			memset(s, 0, sizeof(*s));
+		}
+		t.bad = false;
+		t.depth++;
+		s->kind = sel_types[i].kind;
+		rd_fields(&t, v, &sel_types[i].d, s);
+		if (!t.bad)
+			return s;
+	}
 	return NULL;
 }
 
@@ -653,40 +756,6 @@ static void rd_selset(struct rx *r, const struct tg_json *o, const char *k, stru
 	}
 }
 
-static void *r_op(struct rx *r, const struct tg_json *v)
-{
-	struct tg_gql_op *o;
-	if (!enter_obj(r, v, "ast.OperationDefinition"))
-		return NULL;
-	o = tg_gql_new(r->g, sizeof(*o));
-	if (!o)
-		return NULL;
-	rd_str(r, v, "OperationDefinition", "Operation", false, &o->operation);
-	rd_str(r, v, "OperationDefinition", "Name", false, &o->name);
-	rd_list(r, v, "OperationDefinition", "VariableDefinitions", false, &o->vardefs, r_vardef);
-	rd_list(r, v, "OperationDefinition", "Directives", false, &o->dirs, r_dir);
-	rd_selset(r, v, "SelectionSet", &o->selset);
-	r->depth--;
-	return r->bad ? NULL : o;
-}
-
-static void *r_frag(struct rx *r, const struct tg_json *v)
-{
-	struct tg_gql_frag *f;
-	if (!enter_obj(r, v, "ast.FragmentDefinition"))
-		return NULL;
-	f = tg_gql_new(r->g, sizeof(*f));
-	if (!f)
-		return NULL;
-	rd_str(r, v, "FragmentDefinition", "Name", false, &f->name);
-	rd_list(r, v, "FragmentDefinition", "VariableDefinition", false, &f->vardefs, r_vardef);
-	rd_str(r, v, "FragmentDefinition", "TypeCondition", false, &f->type_cond);
-	rd_list(r, v, "FragmentDefinition", "Directives", false, &f->dirs, r_dir);
-	rd_selset(r, v, "SelectionSet", &f->selset);
-	r->depth--;
-	return r->bad ? NULL : f;
-}
-
 static bool rx_done(struct rx *r)
 {
 	if (r->g->err.msg[0])
@@ -699,161 +768,33 @@ static bool rx_done(struct rx *r)
 	return true;
 }
 
-bool tg_gql_qdoc_from_json(struct tg_gql_ctx *g, const struct tg_json *v, struct tg_gql_qdoc **out)
+/* A whole document: unlike its members, allocated before its type is
+ * checked, and a mismatch becomes g's error. */
+static void *rd_doc(struct tg_gql_ctx *g, const struct tg_json *v, const struct desc *d)
 {
 	struct rx r = {g, 0, false, ""};
-	struct tg_gql_qdoc *d = tg_gql_new(g, sizeof(*d));
-	if (!d || !enter_obj(&r, v, "ast.QueryDocument"))
-		return rx_done(&r) && false;
-	rd_list(&r, v, "QueryDocument", "Operations", true, &d->ops, r_op);
-	rd_list(&r, v, "QueryDocument", "Fragments", true, &d->frags, r_frag);
-	if (!rx_done(&r))
+	void *o = tg_gql_new(g, d->size);
+	if (!o || !enter_obj(&r, v, d->gotype)) {
+		(void)rx_done(&r);
+		return NULL;
+	}
+	rd_fields(&r, v, d, o);
+	return rx_done(&r) ? o : NULL;
+}
+
+bool tg_gql_qdoc_from_json(struct tg_gql_ctx *g, const struct tg_json *v, struct tg_gql_qdoc **out)
+{
+	struct tg_gql_qdoc *d = rd_doc(g, v, &d_qdoc);
+	if (!d)
 		return false;
 	*out = d;
 	return true;
 }
 
-static void *r_fdef(struct rx *r, const struct tg_json *v)
-{
-	struct tg_gql_fdef *f;
-	const struct tg_json *e;
-	if (!enter_obj(r, v, "ast.FieldDefinition"))
-		return NULL;
-	f = tg_gql_new(r->g, sizeof(*f));
-	if (!f)
-		return NULL;
-	rd_str(r, v, "FieldDefinition", "Description", true, &f->desc);
-	rd_str(r, v, "FieldDefinition", "Name", true, &f->name);
-	rd_list(r, v, "FieldDefinition", "Arguments", true, &f->args, r_fdef);
-	e = member(v, "DefaultValue", true);
-	if (e && e->type != TG_JSON_NULL)
-		f->defval = r_value(r, e);
-	e = member(v, "Type", true);
-	if (e && e->type != TG_JSON_NULL)
-		f->type = r_type(r, e);
-	rd_list(r, v, "FieldDefinition", "Directives", true, &f->dirs, r_dir);
-	r->depth--;
-	return r->bad ? NULL : f;
-}
-
-/* EnumValueDefinition: only description, name, directives. */
-static void *r_evdef(struct rx *r, const struct tg_json *v)
-{
-	struct tg_gql_fdef *f;
-	if (!enter_obj(r, v, "ast.EnumValueDefinition"))
-		return NULL;
-	f = tg_gql_new(r->g, sizeof(*f));
-	if (!f)
-		return NULL;
-	rd_str(r, v, "EnumValueDefinition", "Description", true, &f->desc);
-	rd_str(r, v, "EnumValueDefinition", "Name", true, &f->name);
-	rd_list(r, v, "EnumValueDefinition", "Directives", true, &f->dirs, r_dir);
-	r->depth--;
-	return r->bad ? NULL : f;
-}
-
-/* ArgumentDefinition: no nested arguments. */
-static void *r_argdef(struct rx *r, const struct tg_json *v)
-{
-	struct tg_gql_fdef *f;
-	const struct tg_json *e;
-	if (!enter_obj(r, v, "ast.ArgumentDefinition"))
-		return NULL;
-	f = tg_gql_new(r->g, sizeof(*f));
-	if (!f)
-		return NULL;
-	rd_str(r, v, "ArgumentDefinition", "Description", true, &f->desc);
-	rd_str(r, v, "ArgumentDefinition", "Name", true, &f->name);
-	e = member(v, "DefaultValue", true);
-	if (e && e->type != TG_JSON_NULL)
-		f->defval = r_value(r, e);
-	e = member(v, "Type", true);
-	if (e && e->type != TG_JSON_NULL)
-		f->type = r_type(r, e);
-	rd_list(r, v, "ArgumentDefinition", "Directives", true, &f->dirs, r_dir);
-	r->depth--;
-	return r->bad ? NULL : f;
-}
-
-static void *r_def(struct rx *r, const struct tg_json *v)
-{
-	struct tg_gql_def *d;
-	if (!enter_obj(r, v, "ast.Definition"))
-		return NULL;
-	d = tg_gql_new(r->g, sizeof(*d));
-	if (!d)
-		return NULL;
-	rd_str(r, v, "Definition", "Kind", true, &d->kind);
-	rd_str(r, v, "Definition", "Description", true, &d->desc);
-	rd_str(r, v, "Definition", "Name", true, &d->name);
-	rd_list(r, v, "Definition", "Directives", true, &d->dirs, r_dir);
-	rd_list(r, v, "Definition", "Interfaces", true, &d->ifaces, r_str);
-	rd_list(r, v, "Definition", "Fields", true, &d->fields, r_fdef);
-	rd_list(r, v, "Definition", "Types", true, &d->types, r_str);
-	rd_list(r, v, "Definition", "EnumValues", true, &d->evals, r_evdef);
-	rd_bool(r, v, "Definition", "BuiltIn", &d->builtin);
-	r->depth--;
-	return r->bad ? NULL : d;
-}
-
-static void *r_dirdef(struct rx *r, const struct tg_json *v)
-{
-	struct tg_gql_dirdef *d;
-	if (!enter_obj(r, v, "ast.DirectiveDefinition"))
-		return NULL;
-	d = tg_gql_new(r->g, sizeof(*d));
-	if (!d)
-		return NULL;
-	rd_str(r, v, "DirectiveDefinition", "Description", true, &d->desc);
-	rd_str(r, v, "DirectiveDefinition", "Name", true, &d->name);
-	rd_list(r, v, "DirectiveDefinition", "Arguments", true, &d->args, r_argdef);
-	rd_list(r, v, "DirectiveDefinition", "Locations", true, &d->locs, r_str);
-	rd_bool(r, v, "DirectiveDefinition", "IsRepeatable", &d->repeatable);
-	r->depth--;
-	return r->bad ? NULL : d;
-}
-
-static void *r_optype(struct rx *r, const struct tg_json *v)
-{
-	struct tg_gql_optype *t;
-	if (!enter_obj(r, v, "ast.OperationTypeDefinition"))
-		return NULL;
-	t = tg_gql_new(r->g, sizeof(*t));
-	if (!t)
-		return NULL;
-	rd_str(r, v, "OperationTypeDefinition", "Operation", true, &t->operation);
-	rd_str(r, v, "OperationTypeDefinition", "Type", true, &t->type);
-	r->depth--;
-	return r->bad ? NULL : t;
-}
-
-static void *r_schemadef(struct rx *r, const struct tg_json *v)
-{
-	struct tg_gql_schemadef *s;
-	if (!enter_obj(r, v, "ast.SchemaDefinition"))
-		return NULL;
-	s = tg_gql_new(r->g, sizeof(*s));
-	if (!s)
-		return NULL;
-	rd_str(r, v, "SchemaDefinition", "Description", true, &s->desc);
-	rd_list(r, v, "SchemaDefinition", "Directives", true, &s->dirs, r_dir);
-	rd_list(r, v, "SchemaDefinition", "OperationTypes", true, &s->optypes, r_optype);
-	r->depth--;
-	return r->bad ? NULL : s;
-}
-
 bool tg_gql_sdoc_from_json(struct tg_gql_ctx *g, const struct tg_json *v, struct tg_gql_sdoc **out)
 {
-	struct rx r = {g, 0, false, ""};
-	struct tg_gql_sdoc *d = tg_gql_new(g, sizeof(*d));
-	if (!d || !enter_obj(&r, v, "ast.SchemaDocument"))
-		return rx_done(&r) && false;
-	rd_list(&r, v, "SchemaDocument", "Schema", true, &d->schema, r_schemadef);
-	rd_list(&r, v, "SchemaDocument", "SchemaExtension", true, &d->schema_ext, r_schemadef);
-	rd_list(&r, v, "SchemaDocument", "Directives", true, &d->directives, r_dirdef);
-	rd_list(&r, v, "SchemaDocument", "Definitions", true, &d->defs, r_def);
-	rd_list(&r, v, "SchemaDocument", "Extensions", true, &d->exts, r_def);
-	if (!rx_done(&r))
+	struct tg_gql_sdoc *d = rd_doc(g, v, &d_sdoc);
+	if (!d)
 		return false;
 	*out = d;
 	return true;

@@ -385,6 +385,19 @@ static int unhex4(const char *p, uint32_t *v)
 	return 1;
 }
 
+/* The rune at s->end, whose first byte is r, consumed (bad UTF-8 is
+ * one byte of U+FFFD). */
+static uint32_t take_rune(struct lexer *s, unsigned char r)
+{
+	size_t w = 1;
+	uint32_t ch = r;
+	if (r >= 127)
+		ch = decode_rune(s->in + s->end, s->n - s->end, &w);
+	s->end += w;
+	s->end_r++;
+	return ch;
+}
+
 static struct tok read_string(struct lexer *s)
 {
 	char *buf = NULL; /* created at the first escape */
@@ -487,12 +500,7 @@ static struct tok read_string(struct lexer *s)
 			continue;
 		}
 		{
-			size_t w = 1;
-			uint32_t ch = r;
-			if (r >= 127)
-				ch = decode_rune(s->in + s->end, s->n - s->end, &w);
-			s->end += w;
-			s->end_r++;
+			uint32_t ch = take_rune(s, r);
 			if (buf)
 				bl += put_rune(buf + bl, ch);
 		}
@@ -618,13 +626,7 @@ static struct tok read_block(struct lexer *s)
 			s->line++;
 			s->line_start_r = s->end_r;
 		} else {
-			size_t w = 1;
-			uint32_t ch = r;
-			if (r >= 127)
-				ch = decode_rune(s->in + s->end, s->n - s->end, &w);
-			s->end += w;
-			s->end_r++;
-			bl += put_rune(buf + bl, ch);
+			bl += put_rune(buf + bl, take_rune(s, r));
 			if (r == '\n') {
 				s->line++;
 				s->line_start_r = s->end_r;
@@ -870,7 +872,16 @@ static struct tg_gql_s parse_name(struct parser *p)
 	return expect(p, T_NAME).val;
 }
 
-#define NEWP(T) ((struct T *)tg_gql_new(p->g, sizeof(struct T)))
+/* A zeroed node in the arena; on failure, NULL with the parse stopped. */
+static void *pnew(struct parser *p, size_t n)
+{
+	void *x = tg_gql_new(p->g, n);
+	if (!x)
+		p->err = true;
+	return x;
+}
+
+#define NEWP(T) ((struct T *)pnew(p, sizeof(struct T)))
 #define PUSH(l, x)                                                                                 \
 	do {                                                                                       \
 		if (!tg_gql_push(p->g, (l), (x)))                                                  \
@@ -919,10 +930,8 @@ static struct tg_gql_s parse_variable(struct parser *p)
 static struct tg_gql_type *parse_typeref(struct parser *p)
 {
 	struct tg_gql_type *t = NEWP(tg_gql_type);
-	if (!t) {
-		p->err = true;
+	if (!t)
 		return NULL;
-	}
 	if (!enter(p))
 		return t;
 	if (skip(p, T_BRACKETL)) {
@@ -939,8 +948,9 @@ static struct tg_gql_type *parse_typeref(struct parser *p)
 	return t;
 }
 
+/* The list that list, object and argument items go to. */
 struct vctx {
-	struct tg_gql_value *v;
+	struct tg_gql_list *l;
 	bool isconst;
 };
 
@@ -948,27 +958,23 @@ static void list_item2(struct parser *p, void *ctx)
 {
 	struct vctx *vc = ctx;
 	struct tg_gql_child *c = NEWP(tg_gql_child);
-	if (!c) {
-		p->err = true;
+	if (!c)
 		return;
-	}
 	c->value = parse_value(p, vc->isconst);
-	PUSH(&vc->v->children, c);
+	PUSH(vc->l, c);
 }
 
 static void obj_item(struct parser *p, void *ctx)
 {
 	struct vctx *vc = ctx;
 	struct tg_gql_child *c = NEWP(tg_gql_child);
-	if (!c) {
-		p->err = true;
+	if (!c)
 		return;
-	}
 	c->pos = peek_pos(p);
 	c->name = parse_name(p);
 	expect(p, T_COLON);
 	c->value = parse_value(p, vc->isconst);
-	PUSH(&vc->v->children, c);
+	PUSH(vc->l, c);
 }
 
 static struct tg_gql_value *parse_value(struct parser *p, bool isconst)
@@ -976,11 +982,9 @@ static struct tg_gql_value *parse_value(struct parser *p, bool isconst)
 	struct tok t = peek(p);
 	struct tg_gql_value *v = NEWP(tg_gql_value);
 	struct vctx vc;
-	if (!v) {
-		p->err = true;
+	if (!v)
 		return NULL;
-	}
-	vc.v = v;
+	vc.l = &v->children;
 	vc.isconst = isconst;
 	switch (t.kind) {
 	case T_BRACKETL:
@@ -1036,19 +1040,12 @@ static struct tg_gql_value *parse_value(struct parser *p, bool isconst)
 	return v;
 }
 
-struct actx {
-	struct tg_gql_list *l;
-	bool isconst;
-};
-
 static void arg_item2(struct parser *p, void *ctx)
 {
-	struct actx *ac = ctx;
+	struct vctx *ac = ctx;
 	struct tg_gql_arg *a = NEWP(tg_gql_arg);
-	if (!a) {
-		p->err = true;
+	if (!a)
 		return;
-	}
 	a->pos = peek_pos(p);
 	a->name = parse_name(p);
 	expect(p, T_COLON);
@@ -1059,7 +1056,7 @@ static void arg_item2(struct parser *p, void *ctx)
 static struct tg_gql_list parse_args(struct parser *p, bool isconst)
 {
 	struct tg_gql_list l = {0};
-	struct actx ac = {&l, isconst};
+	struct vctx ac = {&l, isconst};
 	many(p, T_PARENL, T_PARENR, arg_item2, &ac);
 	return l;
 }
@@ -1072,10 +1069,8 @@ static struct tg_gql_list parse_dirs(struct parser *p, bool isconst)
 		if (p->err)
 			break;
 		d = NEWP(tg_gql_dir);
-		if (!d) {
-			p->err = true;
+		if (!d)
 			break;
-		}
 		expect(p, T_AT);
 		d->pos = peek_pos(p);
 		d->name = parse_name(p);
@@ -1090,10 +1085,8 @@ static void vardef_item(struct parser *p, void *ctx)
 {
 	struct tg_gql_list *l = ctx;
 	struct tg_gql_vardef *d = NEWP(tg_gql_vardef);
-	if (!d) {
-		p->err = true;
+	if (!d)
 		return;
-	}
 	d->pos = peek_pos(p);
 	d->variable = parse_variable(p);
 	expect(p, T_COLON);
@@ -1155,10 +1148,8 @@ static struct tg_gql_s parse_fragment_name(struct parser *p)
 static struct tg_gql_sel *parse_selection(struct parser *p)
 {
 	struct tg_gql_sel *s = NEWP(tg_gql_sel);
-	if (!s) {
-		p->err = true;
+	if (!s)
 		return NULL;
-	}
 	if (peekk(p) == T_SPREAD) {
 		struct tok t;
 		expect(p, T_SPREAD);
@@ -1194,12 +1185,16 @@ static struct tg_gql_sel *parse_selection(struct parser *p)
 	return s;
 }
 
+static bool is_opkw(struct tg_gql_s v)
+{
+	return tg_gql_eq(v, "query") || tg_gql_eq(v, "mutation") || tg_gql_eq(v, "subscription");
+}
+
 static struct tg_gql_s op_type(struct parser *p)
 {
 	struct tok t = next(p);
 	struct tg_gql_s z = {"", 0};
-	if (tg_gql_eq(t.val, "query") || tg_gql_eq(t.val, "mutation") ||
-	    tg_gql_eq(t.val, "subscription"))
+	if (is_opkw(t.val))
 		return t.val;
 	unexpected_tok(p, t);
 	return z;
@@ -1208,10 +1203,8 @@ static struct tg_gql_s op_type(struct parser *p)
 static struct tg_gql_op *parse_operation(struct parser *p)
 {
 	struct tg_gql_op *o = NEWP(tg_gql_op);
-	if (!o) {
-		p->err = true;
+	if (!o)
 		return NULL;
-	}
 	if (peekk(p) == T_BRACEL) {
 		o->pos = peek_pos(p);
 		o->operation.p = "query";
@@ -1232,10 +1225,8 @@ static struct tg_gql_op *parse_operation(struct parser *p)
 static struct tg_gql_frag *parse_fragment_def(struct parser *p)
 {
 	struct tg_gql_frag *f = NEWP(tg_gql_frag);
-	if (!f) {
-		p->err = true;
+	if (!f)
 		return NULL;
-	}
 	f->pos = peek_pos(p);
 	expect_kw(p, "fragment");
 	f->name = parse_fragment_name(p);
@@ -1270,22 +1261,13 @@ bool tg_gql_parse_query(struct tg_gql_ctx *g, const char *src, size_t n, struct 
 		if (p.err)
 			break;
 		t = peek(&p);
-		if (t.kind == T_NAME) {
-			if (tg_gql_eq(t.val, "query") || tg_gql_eq(t.val, "mutation") ||
-			    tg_gql_eq(t.val, "subscription")) {
-				struct tg_gql_op *o = parse_operation(&p);
-				if (o && !tg_gql_push(g, &d->ops, o))
-					p.err = true;
-			} else if (tg_gql_eq(t.val, "fragment")) {
-				struct tg_gql_frag *f = parse_fragment_def(&p);
-				if (f && !tg_gql_push(g, &d->frags, f))
-					p.err = true;
-			} else {
-				unexpected(&p);
-			}
-		} else if (t.kind == T_BRACEL) {
+		if (t.kind == T_BRACEL || (t.kind == T_NAME && is_opkw(t.val))) {
 			struct tg_gql_op *o = parse_operation(&p);
 			if (o && !tg_gql_push(g, &d->ops, o))
+				p.err = true;
+		} else if (t.kind == T_NAME && tg_gql_eq(t.val, "fragment")) {
+			struct tg_gql_frag *f = parse_fragment_def(&p);
+			if (f && !tg_gql_push(g, &d->frags, f))
 				p.err = true;
 		} else {
 			unexpected(&p);
@@ -1312,10 +1294,8 @@ static void optype_item(struct parser *p, void *ctx)
 {
 	struct tg_gql_schemadef *s = ctx;
 	struct tg_gql_optype *o = NEWP(tg_gql_optype);
-	if (!o) {
-		p->err = true;
+	if (!o)
 		return;
-	}
 	o->pos = peek_pos(p);
 	o->operation = op_type(p);
 	expect(p, T_COLON);
@@ -1323,37 +1303,51 @@ static void optype_item(struct parser *p, void *ctx)
 	PUSH(&s->optypes, o);
 }
 
+/* Names separated by sep, which may also lead: "& A & B", "| A | B". */
+static struct tg_gql_list parse_names(struct parser *p, enum tk sep)
+{
+	struct tg_gql_list l = {0};
+	struct tg_gql_s *s;
+	skip(p, sep);
+	do {
+		s = NEWP(tg_gql_s);
+		if (!s)
+			break;
+		*s = parse_name(p);
+		PUSH(&l, s);
+	} while (skip(p, sep) && !p->err);
+	return l;
+}
+
 static struct tg_gql_list parse_implements(struct parser *p)
 {
 	struct tg_gql_list l = {0};
 	if (tg_gql_eq(peek(p).val, "implements")) {
-		struct tg_gql_s *s;
 		next(p);
-		skip(p, T_AMP);
-		do {
-			s = NEWP(tg_gql_s);
-			if (!s) {
-				p->err = true;
-				break;
-			}
-			*s = parse_name(p);
-			PUSH(&l, s);
-		} while (skip(p, T_AMP) && !p->err);
+		l = parse_names(p, T_AMP);
 	}
 	return l;
+}
+
+/* The head of InputValueDefinition, FieldDefinition and
+ * EnumValueDefinition: description and name. */
+static struct tg_gql_fdef *parse_fdef_head(struct parser *p)
+{
+	struct tg_gql_fdef *f = NEWP(tg_gql_fdef);
+	if (!f)
+		return NULL;
+	f->pos = peek_pos(p);
+	f->desc = parse_description(p);
+	f->name = parse_name(p);
+	return f;
 }
 
 static void input_value_item(struct parser *p, void *ctx)
 {
 	struct tg_gql_list *l = ctx;
-	struct tg_gql_fdef *f = NEWP(tg_gql_fdef);
-	if (!f) {
-		p->err = true;
+	struct tg_gql_fdef *f = parse_fdef_head(p);
+	if (!f)
 		return;
-	}
-	f->pos = peek_pos(p);
-	f->desc = parse_description(p);
-	f->name = parse_name(p);
 	expect(p, T_COLON);
 	f->type = parse_typeref(p);
 	if (skip(p, T_EQUALS))
@@ -1372,14 +1366,9 @@ static struct tg_gql_list parse_argdefs(struct parser *p)
 static void field_item(struct parser *p, void *ctx)
 {
 	struct tg_gql_list *l = ctx;
-	struct tg_gql_fdef *f = NEWP(tg_gql_fdef);
-	if (!f) {
-		p->err = true;
+	struct tg_gql_fdef *f = parse_fdef_head(p);
+	if (!f)
 		return;
-	}
-	f->pos = peek_pos(p);
-	f->desc = parse_description(p);
-	f->name = parse_name(p);
 	f->args = parse_argdefs(p);
 	expect(p, T_COLON);
 	f->type = parse_typeref(p);
@@ -1390,14 +1379,9 @@ static void field_item(struct parser *p, void *ctx)
 static void enum_item(struct parser *p, void *ctx)
 {
 	struct tg_gql_list *l = ctx;
-	struct tg_gql_fdef *f = NEWP(tg_gql_fdef);
-	if (!f) {
-		p->err = true;
+	struct tg_gql_fdef *f = parse_fdef_head(p);
+	if (!f)
 		return;
-	}
-	f->pos = peek_pos(p);
-	f->desc = parse_description(p);
-	f->name = parse_name(p);
 	f->dirs = parse_dirs(p, true);
 	PUSH(l, f);
 }
@@ -1405,19 +1389,8 @@ static void enum_item(struct parser *p, void *ctx)
 static struct tg_gql_list parse_union_members(struct parser *p)
 {
 	struct tg_gql_list l = {0};
-	if (skip(p, T_EQUALS)) {
-		struct tg_gql_s *s;
-		skip(p, T_PIPE);
-		do {
-			s = NEWP(tg_gql_s);
-			if (!s) {
-				p->err = true;
-				break;
-			}
-			*s = parse_name(p);
-			PUSH(&l, s);
-		} while (skip(p, T_PIPE) && !p->err);
-	}
+	if (skip(p, T_EQUALS))
+		l = parse_names(p, T_PIPE);
 	return l;
 }
 
@@ -1432,10 +1405,8 @@ static struct tg_gql_def *parse_typedef(struct parser *p, const char *kw, struct
                                         bool ext)
 {
 	struct tg_gql_def *d = NEWP(tg_gql_def);
-	if (!d) {
-		p->err = true;
+	if (!d)
 		return NULL;
-	}
 	expect_kw(p, kw);
 	d->pos = peek_pos(p);
 	d->desc = desc;
@@ -1506,10 +1477,8 @@ static void parse_dir_location(struct parser *p, struct tg_gql_dirdef *d)
 	for (size_t i = 0; dir_locations[i]; i++)
 		if (tg_gql_eq(t.val, dir_locations[i])) {
 			s = NEWP(tg_gql_s);
-			if (!s) {
-				p->err = true;
+			if (!s)
 				return;
-			}
 			s->p = dir_locations[i];
 			s->n = strlen(dir_locations[i]);
 			PUSH(&d->locs, s);
@@ -1527,10 +1496,8 @@ static struct tg_gql_dirdef *parse_dirdef(struct parser *p, struct tg_gql_s desc
 {
 	struct tg_gql_dirdef *d = NEWP(tg_gql_dirdef);
 	struct tok t;
-	if (!d) {
-		p->err = true;
+	if (!d)
 		return NULL;
-	}
 	expect_kw(p, "directive");
 	expect(p, T_AT);
 	d->pos = peek_pos(p);
@@ -1553,10 +1520,8 @@ static struct tg_gql_dirdef *parse_dirdef(struct parser *p, struct tg_gql_s desc
 static struct tg_gql_schemadef *parse_schemadef(struct parser *p, struct tg_gql_s desc, bool ext)
 {
 	struct tg_gql_schemadef *s = NEWP(tg_gql_schemadef);
-	if (!s) {
-		p->err = true;
+	if (!s)
 		return NULL;
-	}
 	expect_kw(p, "schema");
 	s->pos = peek_pos(p);
 	s->desc = desc;

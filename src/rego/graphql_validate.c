@@ -851,6 +851,20 @@ static bool walk_enter(struct walker *w)
 	return true;
 }
 
+/* A fragment's first visit at this recursion depth: false when it was
+ * seen before, or when the depth or memory limit stops the walk. */
+static bool first_visit(struct walker *w, struct gmap *seen, struct tg_gql_s name, unsigned depth)
+{
+	if (depth > TG_GQL_MAX_WALK) {
+		tg_gql_toobig(w->g, "graphql validation nesting exceeds the depth limit");
+		w->stop = true;
+		return false;
+	}
+	if (gmap_get(seen, name))
+		return false;
+	return gmap_put(w->g, seen, name, (void *)1);
+}
+
 /* ---- messages ---- */
 
 static size_t rune_len(struct tg_gql_s s)
@@ -1211,15 +1225,7 @@ static void collect_fields_and_fragment(struct walker *w, struct tg_gql_list *ou
 {
 	struct tg_gql_list spreads = {0};
 	struct fmap *mb;
-	bool dummy = false;
-	if (depth > TG_GQL_MAX_WALK) {
-		tg_gql_toobig(w->g, "graphql validation nesting exceeds the depth limit");
-		w->stop = true;
-		return;
-	}
-	if (gmap_get(&w->compared_frags, spread->name))
-		return;
-	if (!gmap_put(w->g, &w->compared_frags, spread->name, &dummy))
+	if (!first_visit(w, &w->compared_frags, spread->name, depth))
 		return;
 	if (!spread->frag)
 		return;
@@ -1591,6 +1597,70 @@ static void on_operation(struct walker *w, struct tg_gql_op *op)
 }
 
 /* OnField */
+/* The argument rules that fields and directives share: args as given,
+ * defs as the field or directive defines them. */
+
+/* KnownArgumentNames: owner is the field's type, NULL for a directive. */
+static void known_args(struct walker *w, const struct tg_gql_list *defs,
+                       const struct tg_gql_list *args, struct tg_gql_pos pos,
+                       const struct tg_gql_s *owner, struct tg_gql_s name)
+{
+	for (size_t i = 0; i < args->n && !w->stop; i++) {
+		struct tg_gql_arg *a = args->v[i];
+		struct tg_gql_s *opts;
+		const char *sg;
+		if (fdef_for(defs, a->name))
+			continue;
+		opts = names_of(w, defs);
+		sg = opts ? suggest(w, "Did you mean", a->name, opts, defs->n, true) : "";
+		if (owner)
+			add_err(w, "KnownArgumentNames", pos,
+			        "Unknown argument \"%s\" on field \"%s.%s\".%s", C(a->name),
+			        C(*owner), C(name), sg);
+		else
+			add_err(w, "KnownArgumentNames", pos,
+			        "Unknown argument \"%s\" on directive \"@%s\".%s", C(a->name),
+			        C(name), sg);
+	}
+}
+
+/* ProvidedRequiredArguments: what ("Field", "Directive") and at ("", "@")
+ * name the owner in the message. */
+static void required_args(struct walker *w, const struct tg_gql_list *defs,
+                          const struct tg_gql_list *args, struct tg_gql_pos pos, const char *what,
+                          const char *at, struct tg_gql_s name)
+{
+	for (size_t i = 0; i < defs->n; i++) {
+		struct tg_gql_fdef *ad = defs->v[i];
+		bool found = false;
+		if (!ad->type || !ad->type->nonnull || ad->defval)
+			continue;
+		for (size_t k = 0; k < args->n && !found; k++)
+			found = tg_gql_seq(((struct tg_gql_arg *)args->v[k])->name, ad->name);
+		if (!found)
+			add_err(w, "ProvidedRequiredArguments", pos,
+			        "%s \"%s%s\" argument \"%s\" of type \"%s\" is required, but it "
+			        "was "
+			        "not provided.",
+			        what, at, C(name), C(ad->name), type_str(w->g, ad->type));
+	}
+}
+
+/* UniqueArgumentNames */
+static void unique_args(struct walker *w, const struct tg_gql_list *args)
+{
+	struct gmap known = {0};
+	for (size_t i = 0; i < args->n && !w->stop; i++) {
+		struct tg_gql_arg *a = args->v[i];
+		intptr_t c = (intptr_t)gmap_get(&known, a->name);
+		if (c == 1)
+			add_err(w, "UniqueArgumentNames", a->pos,
+			        "There can be only one argument named \"%s\".", C(a->name));
+		if (!gmap_put(w->g, &known, a->name, (void *)(c + 1)))
+			return;
+	}
+}
+
 static void on_field(struct walker *w, struct tg_gql_sel *f)
 {
 	/* FieldsOnCorrectType */
@@ -1665,19 +1735,7 @@ static void on_field(struct walker *w, struct tg_gql_sel *f)
 	}
 	/* KnownArgumentNames */
 	if (f->fdef && f->objdef)
-		for (size_t i = 0; i < f->args.n && !w->stop; i++) {
-			struct tg_gql_arg *a = f->args.v[i];
-			struct tg_gql_s *opts;
-			if (fdef_for(&f->fdef->args, a->name))
-				continue;
-			opts = names_of(w, &f->fdef->args);
-			add_err(w, "KnownArgumentNames", f->pos,
-			        "Unknown argument \"%s\" on field \"%s.%s\".%s", C(a->name),
-			        C(f->objdef->name), C(f->name),
-			        opts ? suggest(w, "Did you mean", a->name, opts, f->fdef->args.n,
-			                       true)
-			             : "");
-		}
+		known_args(w, &f->fdef->args, &f->args, f->pos, &f->objdef->name, f->name);
 	if (w->stop)
 		return;
 	/* OverlappingFieldsCanBeMerged */
@@ -1687,20 +1745,7 @@ static void on_field(struct walker *w, struct tg_gql_sel *f)
 		return;
 	/* ProvidedRequiredArguments */
 	if (f->fdef)
-		for (size_t i = 0; i < f->fdef->args.n; i++) {
-			struct tg_gql_fdef *ad = f->fdef->args.v[i];
-			bool found = false;
-			if (!ad->type || !ad->type->nonnull || ad->defval)
-				continue;
-			for (size_t k = 0; k < f->args.n && !found; k++)
-				found = tg_gql_seq(((struct tg_gql_arg *)f->args.v[k])->name,
-				                   ad->name);
-			if (!found)
-				add_err(w, "ProvidedRequiredArguments", f->pos,
-				        "Field \"%s\" argument \"%s\" of type \"%s\" is required, "
-				        "but it was not provided.",
-				        C(f->name), C(ad->name), type_str(w->g, ad->type));
-		}
+		required_args(w, &f->fdef->args, &f->args, f->pos, "Field", "", f->name);
 	/* ScalarLeafs */
 	if (f->fdef) {
 		struct tg_gql_def *ft = stype(w->s, type_name(f->fdef->type));
@@ -1718,18 +1763,7 @@ static void on_field(struct walker *w, struct tg_gql_sel *f)
 		}
 	}
 	/* UniqueArgumentNames */
-	{
-		struct gmap known = {0};
-		for (size_t i = 0; i < f->args.n && !w->stop; i++) {
-			struct tg_gql_arg *a = f->args.v[i];
-			intptr_t c = (intptr_t)gmap_get(&known, a->name);
-			if (c == 1)
-				add_err(w, "UniqueArgumentNames", a->pos,
-				        "There can be only one argument named \"%s\".", C(a->name));
-			if (!gmap_put(w->g, &known, a->name, (void *)(c + 1)))
-				return;
-		}
-	}
+	unique_args(w, &f->args);
 }
 
 static const char *loc_of_kindless(void)
@@ -1837,17 +1871,9 @@ struct cycle_state {
 static void cycles(struct walker *w, struct cycle_state *cs_, struct tg_gql_frag *f, unsigned depth)
 {
 	struct tg_gql_list spreads = {0};
-	bool dummy = true;
 	if (w->stop)
 		return;
-	if (depth > TG_GQL_MAX_WALK) {
-		tg_gql_toobig(w->g, "graphql validation nesting exceeds the depth limit");
-		w->stop = true;
-		return;
-	}
-	if (gmap_get(&w->frag_cycles_visited, f->name))
-		return;
-	if (!gmap_put(w->g, &w->frag_cycles_visited, f->name, &dummy))
+	if (!first_visit(w, &w->frag_cycles_visited, f->name, depth))
 		return;
 	frag_spreads(w, &f->selset, &spreads);
 	if (spreads.n == 0)
@@ -1930,19 +1956,7 @@ static void on_directive(struct walker *w, struct tg_gql_dir *d)
 {
 	/* KnownArgumentNames */
 	if (d->def)
-		for (size_t i = 0; i < d->args.n && !w->stop; i++) {
-			struct tg_gql_arg *a = d->args.v[i];
-			struct tg_gql_s *opts;
-			if (fdef_for(&d->def->args, a->name))
-				continue;
-			opts = names_of(w, &d->def->args);
-			add_err(w, "KnownArgumentNames", d->pos,
-			        "Unknown argument \"%s\" on directive \"@%s\".%s", C(a->name),
-			        C(d->name),
-			        opts ? suggest(w, "Did you mean", a->name, opts, d->def->args.n,
-			                       true)
-			             : "");
-		}
+		known_args(w, &d->def->args, &d->args, d->pos, NULL, d->name);
 	/* KnownDirectives */
 	if (!d->def) {
 		add_err(w, "KnownDirectives", d->pos, "Unknown directive \"@%s\".", C(d->name));
@@ -1965,33 +1979,9 @@ static void on_directive(struct walker *w, struct tg_gql_dir *d)
 	}
 	/* ProvidedRequiredArguments */
 	if (d->def)
-		for (size_t i = 0; i < d->def->args.n; i++) {
-			struct tg_gql_fdef *ad = d->def->args.v[i];
-			bool found = false;
-			if (!ad->type || !ad->type->nonnull || ad->defval)
-				continue;
-			for (size_t k = 0; k < d->args.n && !found; k++)
-				found = tg_gql_seq(((struct tg_gql_arg *)d->args.v[k])->name,
-				                   ad->name);
-			if (!found)
-				add_err(w, "ProvidedRequiredArguments", d->pos,
-				        "Directive \"@%s\" argument \"%s\" of type \"%s\" is "
-				        "required, but it was not provided.",
-				        C(d->def->name), C(ad->name), type_str(w->g, ad->type));
-		}
+		required_args(w, &d->def->args, &d->args, d->pos, "Directive", "@", d->def->name);
 	/* UniqueArgumentNames */
-	{
-		struct gmap known = {0};
-		for (size_t i = 0; i < d->args.n && !w->stop; i++) {
-			struct tg_gql_arg *a = d->args.v[i];
-			intptr_t c = (intptr_t)gmap_get(&known, a->name);
-			if (c == 1)
-				add_err(w, "UniqueArgumentNames", a->pos,
-				        "There can be only one argument named \"%s\".", C(a->name));
-			if (!gmap_put(w->g, &known, a->name, (void *)(c + 1)))
-				return;
-		}
-	}
+	unique_args(w, &d->args);
 }
 
 static void on_dirlist(struct walker *w, const struct tg_gql_list *dirs)
