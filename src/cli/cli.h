@@ -47,9 +47,6 @@ int tg_cli_key_public(const struct tg_cli_cmd *cmd, int argc, char **argv);
 extern const char tg_cli_key_public_usage[];
 
 struct tg_key;
-/* Loads the PEM key at path ("-": standard input), wiping the bytes read.
- * Prints "tollgate: cannot load key 'x': ..." itself on failure. */
-tg_err tg_cli_load_key(const char *path, struct tg_key **out) TG_MUST_CHECK;
 /* A new reference to k whose kid is its RFC 7638 thumbprint (base64url),
  * or to k itself when it has a kid: the kid `key public --format jwk`
  * prints and `jwt sign` puts in the header. */
@@ -217,6 +214,11 @@ const char *tg_cli_name(const char *path);
  */
 tg_err tg_cli_read_file(const char *path, size_t max, bool wipe, struct tg_buf *out,
 			struct tg_diag *d) TG_MUST_CHECK;
+
+/* Loads the PEM key at path ("-": standard input), wiping the bytes read;
+ * *out is the caller's to tg_key_free. Prints "tollgate: cannot load key
+ * 'x': ..." itself on failure. */
+tg_err tg_cli_load_key(const char *path, struct tg_key **out) TG_MUST_CHECK;
 
 /* Writes n bytes to stdout and flushes; TG_E_IO with a message printed
  * when it fails (closed pipe, full disk). */

@@ -2,7 +2,7 @@
 /*
  * cmd_key.c - `tollgate key generate` (a private key into a new 0600 file)
  * and `tollgate key public` (its public half as SPKI PEM or as a JWK whose
- * kid is the RFC 7638 thumbprint), and the key loading other nouns share.
+ * kid is the RFC 7638 thumbprint), and the thumbprint kid other nouns share.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -40,35 +40,6 @@ const char tg_cli_key_public_usage[] =
 	"\n"
 	"  -f, --format FORMAT  pem (default) or jwk\n"
 	"  -h, --help           show this help\n";
-
-tg_err tg_cli_load_key(const char *path, struct tg_key **out)
-{
-	/* A private key file is a secret: every copy of its bytes is wiped. */
-	struct tg_buf pem = TG_BUF_INIT(0);
-	struct tg_diag d;
-	tg_err r;
-
-	tg_diag_init(&d);
-	r = tg_cli_read_file(path, TG_LIMIT_SMALL_FILE, true, &pem, &d);
-	if (r != TG_OK) {
-		tg_cli_error("%s", d.msg);
-		goto out;
-	}
-	r = tg_key_from_pem(tg_buf_str(&pem), pem.len, out, &d);
-	if (r != TG_OK) {
-		if (d.line)
-			tg_cli_error("cannot load key '%s': %s at %u:%u", tg_cli_name(path),
-				     d.msg[0] ? d.msg : tg_strerror(r), d.line, d.col);
-		else
-			tg_cli_error("cannot load key '%s': %s", tg_cli_name(path),
-				     d.msg[0] ? d.msg : tg_strerror(r));
-		if (r == TG_E_CRYPTO)
-			r = TG_E_KEY; /* OpenSSL refused the bytes: still the input's fault */
-	}
-out:
-	tg_buf_release_wipe(&pem);
-	return r;
-}
 
 int tg_cli_key_generate(const struct tg_cli_cmd *cmd, int argc, char **argv)
 {

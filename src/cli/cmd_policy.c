@@ -313,22 +313,7 @@ out:
 	return rc;
 }
 
-/* ---- policy eval ---- */
-
-enum {
-	OPT_V0 = 256,
-	OPT_V1,
-	OPT_STRICT,
-	OPT_RATCHET,
-	OPT_WRITE_RATCHET,
-	OPT_SKIP,
-	OPT_STEPS,
-	OPT_MEMORY,
-	OPT_TIMEOUT,
-	OPT_COUNT,
-	OPT_FORMAT,
-	OPT_ALLOW_NET,
-};
+/* ---- what the commands share: paths, compiling, options ---- */
 
 struct paths {
 	const char **v;
@@ -412,112 +397,214 @@ static int add_hosts(const struct tg_cli_cmd *cmd, const char *s, struct paths *
 	}
 }
 
+/* Every flag of the policy commands has one meaning, whichever command
+ * takes it. Each command's own table lists the flags it accepts: getopt
+ * refuses the others and expands abbreviations among these only. */
+enum {
+	OPT_V0 = 256,
+	OPT_V1,
+	OPT_STRICT,
+	OPT_RATCHET,
+	OPT_WRITE_RATCHET,
+	OPT_SKIP,
+	OPT_STEPS,
+	OPT_MEMORY,
+	OPT_TIMEOUT,
+	OPT_COUNT,
+	OPT_FORMAT,
+	OPT_ALLOW_NET,
+};
+
+/* table entries several commands share */
+#define OPTS_DATA_INPUT {"data", required_argument, NULL, 'd'}, {"input", required_argument, NULL, 'i'}
+#define OPTS_VERSION {"v0", no_argument, NULL, OPT_V0}, {"v1", no_argument, NULL, OPT_V1}
+#define OPTS_HELP_END {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}
+
+/* What the flags set; a command reads the fields of the flags it takes. */
+struct policy_opts {
+	struct paths paths;           /* -d/--data, repeatable */
+	const char *input;            /* -i/--input */
+	int version;                  /* --v0/--v1, else the command's default */
+	bool verbose;                 /* -v/--verbose */
+	bool json;                    /* --format json */
+	bool write;                   /* -w/--write */
+	struct tg_rego_options o;     /* --strict-builtin-errors, --limit-*, --timeout, --allow-net */
+	struct paths hosts, hostbufs; /* --allow-net: the hosts; their copies, to free */
+	uint64_t count;               /* --count */
+	const char *ratchet, *write_ratchet, *skip;
+};
+
+static void policy_opts_init(struct policy_opts *po, int version)
+{
+	memset(po, 0, sizeof(*po));
+	po->version = version;
+	po->count = 1000;
+}
+
+static void policy_opts_release(struct policy_opts *po)
+{
+	for (size_t k = 0; k < po->hostbufs.n; k++)
+		free((char *)po->hostbufs.v[k]);
+	free(po->hostbufs.v);
+	free(po->hosts.v);
+	free(po->paths.v);
+	memset(po, 0, sizeof(*po));
+}
+
+/*
+ * Parses the options of argv (getopt_long with shortopts and the command's
+ * table opts) into po, then checks the operands: exactly one when one, else
+ * at least one, called operand in the message. Returns true to go on with
+ * the operands at optind; false with *code the exit code, after printing
+ * the help or a usage error.
+ */
+static bool policy_getopt(const struct tg_cli_cmd *cmd, int argc, char **argv,
+			  const char *shortopts, const struct option *opts, bool one,
+			  const char *operand, struct policy_opts *po, int *code)
+{
+	uint64_t u = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			paths_add(&po->paths, optarg);
+			break;
+		case 'i':
+			po->input = optarg;
+			break;
+		case 'v':
+			po->verbose = true;
+			break;
+		case 'w':
+			po->write = true;
+			break;
+		case OPT_V0:
+			po->version = TG_REGO_V0;
+			break;
+		case OPT_V1:
+			po->version = TG_REGO_V1;
+			break;
+		case OPT_STRICT:
+			po->o.strict_builtin_errors = true;
+			break;
+		case OPT_STEPS:
+			if ((*code = parse_u64(cmd, "--limit-steps", optarg, &u)) != TG_EXIT_OK)
+				return false;
+			po->o.limits.steps = u;
+			break;
+		case OPT_MEMORY:
+			if ((*code = parse_u64(cmd, "--limit-memory", optarg, &u)) != TG_EXIT_OK)
+				return false;
+			po->o.limits.memory = (size_t)u;
+			break;
+		case OPT_TIMEOUT:
+			if ((*code = parse_u64(cmd, "--timeout", optarg, &u)) != TG_EXIT_OK)
+				return false;
+			po->o.limits.timeout_ms = u;
+			break;
+		case OPT_ALLOW_NET:
+			if ((*code = add_hosts(cmd, optarg, &po->hosts, &po->hostbufs)) != TG_EXIT_OK)
+				return false;
+			po->o.caps |= TG_REGO_CAP_NET;
+			break;
+		case OPT_COUNT:
+			if ((*code = parse_u64(cmd, "--count", optarg, &po->count)) != TG_EXIT_OK)
+				return false;
+			if (po->count > 100000000) {
+				*code = tg_cli_usage_error(cmd, "--count is at most 100000000");
+				return false;
+			}
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "json") == 0) {
+				po->json = true;
+			} else if (strcmp(optarg, "text") != 0) {
+				*code = tg_cli_usage_error(cmd, "--format is text or json");
+				return false;
+			}
+			break;
+		case OPT_RATCHET:
+			po->ratchet = optarg;
+			break;
+		case OPT_WRITE_RATCHET:
+			po->write_ratchet = optarg;
+			break;
+		case OPT_SKIP:
+			po->skip = optarg;
+			break;
+		case 'h':
+			*code = tg_cli_help(cmd);
+			return false;
+		default:
+			*code = tg_cli_bad_option(cmd, c, argv);
+			return false;
+		}
+	}
+	if (one ? argc - optind != 1 : optind >= argc) {
+		*code = tg_cli_usage_error(cmd, one ? "one %s is required" : "at least one %s is required",
+					   operand);
+		return false;
+	}
+	return true;
+}
+
+/* ---- policy eval ---- */
+
 int tg_cli_policy_eval(const struct tg_cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"input", required_argument, NULL, 'i'},
-		{"v0", no_argument, NULL, OPT_V0},
-		{"v1", no_argument, NULL, OPT_V1},
+		OPTS_DATA_INPUT,
+		OPTS_VERSION,
 		{"strict-builtin-errors", no_argument, NULL, OPT_STRICT},
 		{"limit-steps", required_argument, NULL, OPT_STEPS},
 		{"limit-memory", required_argument, NULL, OPT_MEMORY},
 		{"timeout", required_argument, NULL, OPT_TIMEOUT},
 		{"allow-net", required_argument, NULL, OPT_ALLOW_NET},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		OPTS_HELP_END,
 	};
-	struct paths paths = {0}, hosts = {0}, hostbufs = {0};
-	const char *input = NULL, *query;
-	int version = TG_REGO_V1, c, code = TG_EXIT_INTERNAL;
-	struct tg_rego_options o;
+	struct policy_opts po;
+	const char *query;
+	int code = TG_EXIT_INTERNAL;
 	struct tg_rego_policy *p = NULL;
 	struct tg_rego_query *q = NULL;
 	struct tg_rego_errors errs;
 	struct tg_arena a;
 	struct eval_job job;
 	struct tg_buf out = TG_BUF_INIT(TG_LIMIT_JSON_DOC);
-	uint64_t u = 0;
 	tg_err rc;
 
-	memset(&o, 0, sizeof(o));
+	policy_opts_init(&po, TG_REGO_V1);
 	tg_rego_errors_init(&errs);
 	tg_arena_init(&a, TG_LIMIT_REGO_MEMORY);
-	while ((c = getopt_long(argc, argv, ":d:i:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			paths_add(&paths, optarg);
-			break;
-		case 'i':
-			input = optarg;
-			break;
-		case OPT_V0:
-			version = TG_REGO_V0;
-			break;
-		case OPT_V1:
-			version = TG_REGO_V1;
-			break;
-		case OPT_STRICT:
-			o.strict_builtin_errors = true;
-			break;
-		case OPT_STEPS:
-			if ((code = parse_u64(cmd, "--limit-steps", optarg, &u)) != TG_EXIT_OK)
-				goto out;
-			o.limits.steps = u;
-			break;
-		case OPT_MEMORY:
-			if ((code = parse_u64(cmd, "--limit-memory", optarg, &u)) != TG_EXIT_OK)
-				goto out;
-			o.limits.memory = (size_t)u;
-			break;
-		case OPT_TIMEOUT:
-			if ((code = parse_u64(cmd, "--timeout", optarg, &u)) != TG_EXIT_OK)
-				goto out;
-			o.limits.timeout_ms = u;
-			break;
-		case OPT_ALLOW_NET:
-			if ((code = add_hosts(cmd, optarg, &hosts, &hostbufs)) != TG_EXIT_OK)
-				goto out;
-			o.caps |= TG_REGO_CAP_NET;
-			break;
-		case 'h':
-			code = tg_cli_help(cmd);
-			goto out;
-		default:
-			code = tg_cli_bad_option(cmd, c, argv);
-			goto out;
-		}
-	}
-	if (argc - optind != 1) {
-		code = tg_cli_usage_error(cmd, "one QUERY is required");
+	if (!policy_getopt(cmd, argc, argv, ":d:i:h", opts, true, "QUERY", &po, &code))
 		goto out;
-	}
 	query = argv[optind];
-	if (hosts.n) {
-		paths_add(&hosts, NULL);
-		o.allow_net = hosts.v;
+	if (po.hosts.n) {
+		paths_add(&po.hosts, NULL);
+		po.o.allow_net = po.hosts.v;
 	}
-	if (o.limits.memory) {
+	if (po.o.limits.memory) {
 		tg_arena_release(&a);
-		tg_arena_init(&a, o.limits.memory);
+		tg_arena_init(&a, po.o.limits.memory);
 	}
-	o.print = print_hook;
-	big_stack_limits(&o);
-	code = build_policy(&paths, version, 0, true, &p, NULL);
+	po.o.print = print_hook;
+	big_stack_limits(&po.o);
+	code = build_policy(&po.paths, po.version, 0, true, &p, NULL);
 	if (code != TG_EXIT_OK)
 		goto out;
-	rc = tg_rego_query_prepare(p, query, strlen(query), version, &q, &errs);
+	rc = tg_rego_query_prepare(p, query, strlen(query), po.version, &q, &errs);
 	if (rc != TG_OK) {
 		code = print_errors_json(&errs);
 		goto out;
 	}
 	memset(&job, 0, sizeof(job));
-	if (input && read_input(input, &a, &job.input, &errs) != TG_OK) {
+	if (po.input && read_input(po.input, &a, &job.input, &errs) != TG_OK) {
 		code = print_errors_json(&errs);
 		goto out;
 	}
 	job.q = q;
-	job.o = &o;
+	job.o = &po.o;
 	job.a = &a;
 	job.errs = &errs;
 	rc = eval_big_stack(&job);
@@ -537,11 +624,7 @@ out:
 	tg_rego_policy_free(p);
 	tg_rego_errors_release(&errs);
 	tg_arena_release(&a);
-	for (size_t k = 0; k < hostbufs.n; k++)
-		free((char *)hostbufs.v[k]);
-	free(hostbufs.v);
-	free(hosts.v);
-	free(paths.v);
+	policy_opts_release(&po);
 	return code;
 }
 
@@ -1017,54 +1100,28 @@ static int str_ptr_cmp(const void *a, const void *b)
 int tg_cli_policy_conformance(const struct tg_cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"v0", no_argument, NULL, OPT_V0},
-		{"v1", no_argument, NULL, OPT_V1},
+		OPTS_VERSION,
 		{"ratchet", required_argument, NULL, OPT_RATCHET},
 		{"write-ratchet", required_argument, NULL, OPT_WRITE_RATCHET},
 		{"skip", required_argument, NULL, OPT_SKIP},
 		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		OPTS_HELP_END,
 	};
+	struct policy_opts po;
 	struct suite s;
-	const char *ratchet = NULL, *wratchet = NULL, *skip = NULL;
-	int c, code = TG_EXIT_INTERNAL, i;
+	const char *ratchet, *wratchet, *skip;
+	int code = TG_EXIT_INTERNAL, i;
 	size_t k, lost = 0;
 
 	memset(&s, 0, sizeof(s));
-	s.version = -1;
-	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_V0:
-			s.version = TG_REGO_V0;
-			break;
-		case OPT_V1:
-			s.version = TG_REGO_V1;
-			break;
-		case OPT_RATCHET:
-			ratchet = optarg;
-			break;
-		case OPT_WRITE_RATCHET:
-			wratchet = optarg;
-			break;
-		case OPT_SKIP:
-			skip = optarg;
-			break;
-		case 'v':
-			s.verbose = true;
-			break;
-		case 'h':
-			code = tg_cli_help(cmd);
-			goto out;
-		default:
-			code = tg_cli_bad_option(cmd, c, argv);
-			goto out;
-		}
-	}
-	if (optind >= argc) {
-		code = tg_cli_usage_error(cmd, "at least one PATH is required");
+	policy_opts_init(&po, -1); /* -1: by directory */
+	if (!policy_getopt(cmd, argc, argv, ":vh", opts, false, "PATH", &po, &code))
 		goto out;
-	}
+	s.version = po.version;
+	s.verbose = po.verbose;
+	ratchet = po.ratchet;
+	wratchet = po.write_ratchet;
+	skip = po.skip;
 	if (skip && caseset_load(&s.skip, skip) != TG_OK) {
 		code = TG_EXIT_USAGE;
 		goto out;
@@ -1117,6 +1174,7 @@ out:
 	caseset_release(&s.skip);
 	caseset_release(&s.ratchet);
 	caseset_release(&s.passed);
+	policy_opts_release(&po);
 	return code;
 }
 
@@ -1125,47 +1183,27 @@ out:
 int tg_cli_policy_test(const struct tg_cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"v0", no_argument, NULL, OPT_V0},
-		{"v1", no_argument, NULL, OPT_V1},
+		OPTS_VERSION,
 		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		OPTS_HELP_END,
 	};
-	struct paths paths = {0};
+	struct policy_opts po;
 	struct tg_rego_policy *p = NULL;
 	struct tg_arena a;
 	const struct tg_json *tests = NULL;
-	int version = TG_REGO_V1, c, code = TG_EXIT_INTERNAL;
-	bool verbose = false;
+	int version, code = TG_EXIT_INTERNAL;
+	bool verbose;
 	size_t i, pass = 0, fail = 0, errors = 0;
 
 	tg_arena_init(&a, TG_LIMIT_REGO_MEMORY);
-	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_V0:
-			version = TG_REGO_V0;
-			break;
-		case OPT_V1:
-			version = TG_REGO_V1;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			code = tg_cli_help(cmd);
-			goto out;
-		default:
-			code = tg_cli_bad_option(cmd, c, argv);
-			goto out;
-		}
-	}
-	if (optind >= argc) {
-		code = tg_cli_usage_error(cmd, "at least one PATH is required");
+	policy_opts_init(&po, TG_REGO_V1);
+	if (!policy_getopt(cmd, argc, argv, ":vh", opts, false, "PATH", &po, &code))
 		goto out;
-	}
-	for (c = optind; c < argc; c++)
-		paths_add(&paths, argv[c]);
-	code = build_policy(&paths, version, 0, false, &p, NULL);
+	version = po.version;
+	verbose = po.verbose;
+	for (int k = optind; k < argc; k++)
+		paths_add(&po.paths, argv[k]);
+	code = build_policy(&po.paths, version, 0, false, &p, NULL);
 	if (code != TG_EXIT_OK)
 		goto out;
 	if (tg_rego_policy_tests(p, &a, &tests) != TG_OK) {
@@ -1241,7 +1279,7 @@ int tg_cli_policy_test(const struct tg_cli_cmd *cmd, int argc, char **argv)
 out:
 	tg_rego_policy_free(p);
 	tg_arena_release(&a);
-	free(paths.v);
+	policy_opts_release(&po);
 	return code;
 }
 
@@ -1250,50 +1288,23 @@ out:
 int tg_cli_policy_check(const struct tg_cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"v0", no_argument, NULL, OPT_V0},
-		{"v1", no_argument, NULL, OPT_V1},
+		OPTS_VERSION,
 		{"format", required_argument, NULL, OPT_FORMAT},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		OPTS_HELP_END,
 	};
-	struct paths paths = {0};
+	struct policy_opts po;
 	struct tg_rego_policy *p = NULL;
-	int version = TG_REGO_V1, c, code = TG_EXIT_INTERNAL;
-	bool json = false;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_V0:
-			version = TG_REGO_V0;
-			break;
-		case OPT_V1:
-			version = TG_REGO_V1;
-			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "json") == 0)
-				json = true;
-			else if (strcmp(optarg, "text") != 0) {
-				code = tg_cli_usage_error(cmd, "--format is text or json");
-				goto out;
-			}
-			break;
-		case 'h':
-			code = tg_cli_help(cmd);
-			goto out;
-		default:
-			code = tg_cli_bad_option(cmd, c, argv);
-			goto out;
-		}
-	}
-	if (optind >= argc) {
-		code = tg_cli_usage_error(cmd, "at least one PATH is required");
+	int code = TG_EXIT_INTERNAL;
+
+	policy_opts_init(&po, TG_REGO_V1);
+	if (!policy_getopt(cmd, argc, argv, ":h", opts, false, "PATH", &po, &code))
 		goto out;
-	}
-	for (c = optind; c < argc; c++)
-		paths_add(&paths, argv[c]);
-	code = build_policy(&paths, version, 0, json, &p, NULL);
+	for (int k = optind; k < argc; k++)
+		paths_add(&po.paths, argv[k]);
+	code = build_policy(&po.paths, po.version, 0, po.json, &p, NULL);
 out:
 	tg_rego_policy_free(p);
-	free(paths.v);
+	policy_opts_release(&po);
 	return code;
 }
 
@@ -1302,33 +1313,21 @@ out:
 int tg_cli_policy_fmt(const struct tg_cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"v0", no_argument, NULL, OPT_V0},
-		{"v1", no_argument, NULL, OPT_V1},
+		OPTS_VERSION,
 		{"write", no_argument, NULL, 'w'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		OPTS_HELP_END,
 	};
-	int version = TG_REGO_V1, c, code = TG_EXIT_INTERNAL;
-	bool write = false;
-	while ((c = getopt_long(argc, argv, ":wh", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_V0:
-			version = TG_REGO_V0;
-			break;
-		case OPT_V1:
-			version = TG_REGO_V1;
-			break;
-		case 'w':
-			write = true;
-			break;
-		case 'h':
-			return tg_cli_help(cmd);
-		default:
-			return tg_cli_bad_option(cmd, c, argv);
-		}
-	}
-	if (optind >= argc)
-		return tg_cli_usage_error(cmd, "at least one FILE is required");
+	struct policy_opts po;
+	int version, c, code = TG_EXIT_INTERNAL;
+	bool write, ok;
+
+	policy_opts_init(&po, TG_REGO_V1);
+	ok = policy_getopt(cmd, argc, argv, ":wh", opts, false, "FILE", &po, &code);
+	version = po.version;
+	write = po.write;
+	policy_opts_release(&po); /* what fmt keeps is copied out */
+	if (!ok)
+		return code;
 	code = TG_EXIT_OK;
 	for (c = optind; c < argc; c++) {
 		const char *path = argv[c];
@@ -1427,23 +1426,20 @@ static void *bench_thread(void *arg)
 int tg_cli_policy_bench(const struct tg_cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"input", required_argument, NULL, 'i'},
-		{"v0", no_argument, NULL, OPT_V0},
-		{"v1", no_argument, NULL, OPT_V1},
+		OPTS_DATA_INPUT,
+		OPTS_VERSION,
 		{"count", required_argument, NULL, OPT_COUNT},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		OPTS_HELP_END,
 	};
-	struct paths paths = {0};
-	const char *input = NULL, *query;
-	int version = TG_REGO_V1, c, code = TG_EXIT_INTERNAL;
+	struct policy_opts po;
+	const char *query;
+	int code = TG_EXIT_INTERNAL;
 	struct tg_rego_policy *p = NULL;
 	struct tg_rego_query *q = NULL;
 	struct tg_rego_errors errs;
 	struct tg_arena a;
 	struct bench_job job;
-	uint64_t count = 1000, t0, tcompile, sum = 0, i;
+	uint64_t count, t0, tcompile, sum = 0, i;
 	pthread_attr_t at;
 	pthread_t th;
 
@@ -1451,51 +1447,21 @@ int tg_cli_policy_bench(const struct tg_cli_cmd *cmd, int argc, char **argv)
 	tg_rego_errors_init(&errs);
 	tg_rego_errors_init(&job.errs);
 	tg_arena_init(&a, TG_LIMIT_REGO_DATA);
-	while ((c = getopt_long(argc, argv, ":d:i:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			paths_add(&paths, optarg);
-			break;
-		case 'i':
-			input = optarg;
-			break;
-		case OPT_V0:
-			version = TG_REGO_V0;
-			break;
-		case OPT_V1:
-			version = TG_REGO_V1;
-			break;
-		case OPT_COUNT:
-			if ((code = parse_u64(cmd, "--count", optarg, &count)) != TG_EXIT_OK)
-				goto out;
-			if (count > 100000000) {
-				code = tg_cli_usage_error(cmd, "--count is at most 100000000");
-				goto out;
-			}
-			break;
-		case 'h':
-			code = tg_cli_help(cmd);
-			goto out;
-		default:
-			code = tg_cli_bad_option(cmd, c, argv);
-			goto out;
-		}
-	}
-	if (argc - optind != 1) {
-		code = tg_cli_usage_error(cmd, "one QUERY is required");
+	policy_opts_init(&po, TG_REGO_V1);
+	if (!policy_getopt(cmd, argc, argv, ":d:i:h", opts, true, "QUERY", &po, &code))
 		goto out;
-	}
 	query = argv[optind];
+	count = po.count;
 	t0 = now_ns();
-	code = build_policy(&paths, version, 0, true, &p, NULL);
+	code = build_policy(&po.paths, po.version, 0, true, &p, NULL);
 	if (code != TG_EXIT_OK)
 		goto out;
-	if (tg_rego_query_prepare(p, query, strlen(query), version, &q, &errs) != TG_OK) {
+	if (tg_rego_query_prepare(p, query, strlen(query), po.version, &q, &errs) != TG_OK) {
 		code = print_errors_json(&errs);
 		goto out;
 	}
 	tcompile = now_ns() - t0;
-	if (input && read_input(input, &a, &job.input, &errs) != TG_OK) {
+	if (po.input && read_input(po.input, &a, &job.input, &errs) != TG_OK) {
 		code = print_errors_json(&errs);
 		goto out;
 	}
@@ -1534,6 +1500,6 @@ out:
 	tg_rego_errors_release(&errs);
 	tg_rego_errors_release(&job.errs);
 	tg_arena_release(&a);
-	free(paths.v);
+	policy_opts_release(&po);
 	return code;
 }

@@ -2,7 +2,7 @@
 /*
  * util.c - helpers shared by the commands of `tollgate`: the one mapping
  * from error codes to exit codes, git-style messages, whole-file reads
- * (regular files and pipes) and checked writes to stdout.
+ * (regular files and pipes), PEM key files and checked writes to stdout.
  */
 #include "cli/cli.h"
 
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/limits.h"
+#include "crypto/crypto.h"
 
 #define READ_CHUNK (64 * TG_KIB) /* pipe reads; regular files are read in one go */
 
@@ -242,6 +243,35 @@ out:
 	}
 	if (fd >= 0 && !is_stdin)
 		close(fd);
+	return r;
+}
+
+tg_err tg_cli_load_key(const char *path, struct tg_key **out)
+{
+	/* A private key file is a secret: every copy of its bytes is wiped. */
+	struct tg_buf pem = TG_BUF_INIT(0);
+	struct tg_diag d;
+	tg_err r;
+
+	tg_diag_init(&d);
+	r = tg_cli_read_file(path, TG_LIMIT_SMALL_FILE, true, &pem, &d);
+	if (r != TG_OK) {
+		tg_cli_error("%s", d.msg);
+		goto out;
+	}
+	r = tg_key_from_pem(tg_buf_str(&pem), pem.len, out, &d);
+	if (r != TG_OK) {
+		if (d.line)
+			tg_cli_error("cannot load key '%s': %s at %u:%u", tg_cli_name(path),
+				     d.msg[0] ? d.msg : tg_strerror(r), d.line, d.col);
+		else
+			tg_cli_error("cannot load key '%s': %s", tg_cli_name(path),
+				     d.msg[0] ? d.msg : tg_strerror(r));
+		if (r == TG_E_CRYPTO)
+			r = TG_E_KEY; /* OpenSSL refused the bytes: still the input's fault */
+	}
+out:
+	tg_buf_release_wipe(&pem);
 	return r;
 }
 
