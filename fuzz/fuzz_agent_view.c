@@ -3,7 +3,8 @@
  * fuzz_agent_view.c - libFuzzer target for the agent's parser of tollgated's
  * GET /v1/agent/entries answer (tg_server_agent_view_parse): never reads past
  * the input; what it accepts has a revision of 64 hex digits, entries whose
- * parent is the agent, and a bundle of the agent's trust domain; a refusal says why.
+ * parent is the agent, a bundle of the agent's trust domain, and a deny list
+ * sorted and unique; a refusal says why.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,6 +47,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < v.nentries; i++)
 			if (strcmp(v.entries[i].parent_id.uri, v.spiffe_id) != 0 ||
 			    v.entries[i].nselectors == 0 || strlen(v.entries[i].id) != 36)
+				abort();
+		/* the deny list: sorted and unique (lookups search it), serials
+		 * lower-case hex of whole octets */
+		for (i = 0; i < v.nrevoked_serials; i++) {
+			size_t n = strlen(v.revoked_serials[i]);
+			if (n == 0 || n % 2 || strspn(v.revoked_serials[i], "0123456789abcdef") != n ||
+			    (i && strcmp(v.revoked_serials[i - 1], v.revoked_serials[i]) >= 0))
+				abort();
+		}
+		for (i = 0; i < v.nrevoked_jtis; i++)
+			if (!v.revoked_jtis[i][0] ||
+			    (i && strcmp(v.revoked_jtis[i - 1], v.revoked_jtis[i]) >= 0))
 				abort();
 	} else if (!d.msg[0] || bs.n || bs.b) {
 		abort(); /* a refusal says why, and leaves nothing behind */

@@ -216,6 +216,19 @@ tg_err tg_ca_revoke_jti(struct tg_ca *ca, const char *jti, struct tg_time exp,
 			struct tg_diag *d) TG_MUST_CHECK;
 /* A deny-list view of the CA's database for the verifiers above. */
 struct tg_revocations tg_ca_revocations(struct tg_ca *ca);
+/* The deny list as two lists (strings in a), each sorted by bytes
+ * (shorter first on a common prefix) and unique: revoked serials
+ * (normalized lower-case hex) except those of leaves known to have
+ * expired by now, and JWT IDs whose token has not expired by now minus
+ * TG_LIMIT_JWT_SKEW_MAX. TG_E_TOOBIG with d past max of either. */
+struct tg_revoked_list {
+	const char **serials;
+	size_t nserials;
+	const char **jtis;
+	size_t njtis;
+};
+tg_err tg_ca_revoked_list(struct tg_ca *ca, struct tg_time now, size_t max, struct tg_arena *a,
+			  struct tg_revoked_list *out, struct tg_diag *d) TG_MUST_CHECK;
 
 /* ------------------------------------------------------------------ */
 /* Selectors and registration entries                                  */

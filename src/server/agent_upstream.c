@@ -9,9 +9,11 @@
 /*
  * Design notes.
  *  - Everything runs in the agent's one thread, from its ops; each
- *    request is one HTTPS connection (tg_client_request). A server that
- *    refuses connections costs nothing; one that accepts and then hangs
- *    blocks the agent for the client's socket timeout.
+ *    request is one HTTPS connection (tg_client_request) with short,
+ *    explicit bounds (UP_CONNECT_MS to connect, UP_EXCHANGE_MS for the
+ *    whole exchange): a server that accepts and then hangs holds every
+ *    Workload API caller up for that long, once, and then the backoff
+ *    below serves from the caches without asking it.
  *  - X509-SVIDs are cached per entry and handed to every workload the
  *    entry matches until half their life has passed; JWT-SVIDs per entry
  *    and audience list likewise. While the server cannot be reached, any
@@ -21,19 +23,25 @@
  *    document strictly (tg_server_agent_view_parse), every chain as an
  *    X509-SVID of the entry's SPIFFE ID against the bundle, for the key
  *    this process generated.
+ *  - The trust domain's deny list comes with the entries (covered by the
+ *    revision): ValidateJWTSVID consults it, and cached SVIDs it names
+ *    are dropped at the poll that brings it.
  *  - The agent's own SVID is renewed at half its remaining life; the new
- *    key and chain replace the files atomically (key first), so a
- *    restarted agent starts from the newest.
+ *    key and chain are written as KEY.pending and CERT.pending first, then
+ *    renamed over the files (key first); a start after a crash between
+ *    the renames finishes them (tg_server_upstream_files_check).
  */
 #include "server/server.h"
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/arena.h"
 #include "core/codec.h"
@@ -53,6 +61,11 @@
 #define UP_JWT_CACHE 256             /* cached JWT-SVIDs */
 #define UP_ARENA_MAX (64 * TG_MIB)   /* the parsed entries document */
 #define UP_RESP_MAX (16 * TG_MIB)    /* bytes of one answer */
+#define UP_CONNECT_MS 3000           /* TCP connect to tollgated */
+#define UP_EXCHANGE_MS 10000         /* one whole request: connect, TLS, answer */
+#define UP_JTI_MAX 256               /* bytes of a revoked JWT ID (what the CA takes) */
+#define UP_SERIAL_HEX_MAX 64         /* hex digits of a revoked serial (20 octets, padded) */
+#define UP_PATH_MAX (1024 + 16)      /* a file name and ".pending" */
 
 struct x509_cached {
 	char entry_id[37];
@@ -252,12 +265,64 @@ static tg_err bundles_parse(const struct tg_json *o, const char *own, struct tg_
 	return r;
 }
 
+/* One list of "revoked": strings (lower-case hex of even length for
+ * serials), strictly ascending by bytes (the server's order: sorted and
+ * unique), so lookups can search it. */
+static tg_err revoked_list(const struct tg_json *arr, const char *what, bool hex,
+			   struct tg_arena *a, const char ***out, size_t *nout, struct tg_diag *d)
+{
+	const char **v = NULL;
+	size_t i, max = hex ? UP_SERIAL_HEX_MAX : UP_JTI_MAX;
+
+	if (!arr || arr->u.a.len > TG_SERVER_AGENT_REVOKED_MAX) {
+		tg_diag_set(d, "'revoked.%s' must be an array of at most %d strings", what,
+			    TG_SERVER_AGENT_REVOKED_MAX);
+		return TG_E_PARSE;
+	}
+	if (arr->u.a.len) {
+		v = tg_arena_alloc_array(a, arr->u.a.len, sizeof(*v));
+		if (!v)
+			return TG_E_TOOBIG;
+	}
+	for (i = 0; i < arr->u.a.len; i++) {
+		const struct tg_json *e = arr->u.a.items[i];
+		size_t k;
+		if (e->type != TG_JSON_STRING || e->u.s.len == 0 || e->u.s.len > max ||
+		    memchr(e->u.s.p, '\0', e->u.s.len)) {
+			tg_diag_set(d, "'revoked.%s[%zu]' must be a string of 1..%zu bytes", what, i,
+				    max);
+			return TG_E_PARSE;
+		}
+		for (k = 0; hex && k < e->u.s.len; k++) {
+			char c = e->u.s.p[k];
+			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+				break;
+		}
+		if (hex && (k != e->u.s.len || e->u.s.len % 2)) {
+			tg_diag_set(d, "'revoked.%s[%zu]' must be lower-case hex of whole octets",
+				    what, i);
+			return TG_E_PARSE;
+		}
+		v[i] = tg_arena_strndup(a, e->u.s.p, e->u.s.len);
+		if (!v[i])
+			return TG_E_TOOBIG;
+		if (i && strcmp(v[i - 1], v[i]) >= 0) {
+			tg_diag_set(d, "'revoked.%s[%zu]' is out of order (the list is sorted and "
+				       "unique)", what, i);
+			return TG_E_PARSE;
+		}
+	}
+	*out = v;
+	*nout = arr->u.a.len;
+	return TG_OK;
+}
+
 tg_err tg_server_agent_view_parse(const uint8_t *p, size_t n, struct tg_arena *a,
 				  struct tg_server_agent_view *view, struct tg_bundle_set *bundles,
 				  struct tg_diag *d)
 {
 	struct tg_server_agent_view v;
-	const struct tg_json *doc = NULL, *sid, *rev, *es;
+	const struct tg_json *doc = NULL, *sid, *rev, *es, *rvk;
 	struct tg_spiffe_id agent;
 	char td[TG_SPIFFE_TD_MAX + 1];
 	size_t i;
@@ -309,6 +374,18 @@ tg_err tg_server_agent_view_parse(const uint8_t *p, size_t n, struct tg_arena *a
 			return r;
 	}
 	v.nentries = es->u.a.len;
+	rvk = member(doc, "revoked", TG_JSON_OBJECT);
+	if (!rvk) {
+		tg_diag_set(d, "'revoked' must be an object (the trust domain's deny list)");
+		return TG_E_PARSE;
+	}
+	r = revoked_list(member(rvk, "serials", TG_JSON_ARRAY), "serials", true, a,
+			 &v.revoked_serials, &v.nrevoked_serials, d);
+	if (r == TG_OK)
+		r = revoked_list(member(rvk, "jtis", TG_JSON_ARRAY), "jtis", false, a,
+				 &v.revoked_jtis, &v.nrevoked_jtis, d);
+	if (r != TG_OK)
+		return r;
 	tg_spiffe_id_td(&agent, td);
 	r = bundles_parse(member(doc, "bundles", TG_JSON_OBJECT), td, bundles, d);
 	if (r != TG_OK)
@@ -334,8 +411,8 @@ static void up_failed(struct tg_server_upstream *u, const char *what, const stru
 
 static void up_ok(struct tg_server_upstream *u)
 {
-	if (u->backoff)
-		tg_log_info("agent: %s answers again", u->url);
+	if (u->backoff) /* at the level of the failure it ends */
+		tg_log_warn("agent: %s answers again", u->url);
 	u->backoff = 0;
 	u->retry_at = 0;
 }
@@ -416,6 +493,58 @@ static tg_err new_key(struct tg_secret **key_pem, struct tg_buf *csr)
 	return r;
 }
 
+/* ------------------------------------------------------------------ */
+/* The deny list of the last poll                                      */
+/* ------------------------------------------------------------------ */
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool listed(const char *const *l, size_t n, const char *s)
+{
+	return n && bsearch(&s, l, n, sizeof(*l), str_cmp) != NULL;
+}
+
+/* The CA's form of a serial: lower-case hex without leading zeros,
+ * padded to whole octets. */
+static bool rev_serial(void *ctx, const char *hex)
+{
+	const struct tg_server_upstream *u = ctx;
+	char norm[UP_SERIAL_HEX_MAX + 2];
+	size_t n = hex ? strlen(hex) : 0, i, o = 0;
+	if (n == 0 || n > UP_SERIAL_HEX_MAX || strspn(hex, "0123456789abcdefABCDEF") != n)
+		return false; /* nothing the CA could have stored */
+	while (n > 1 && hex[0] == '0') {
+		hex++;
+		n--;
+	}
+	if (n % 2)
+		norm[o++] = '0';
+	for (i = 0; i < n; i++)
+		norm[o++] = (char)(hex[i] >= 'A' && hex[i] <= 'F' ? hex[i] - 'A' + 'a' : hex[i]);
+	norm[o] = '\0';
+	return listed(u->view.revoked_serials, u->view.nrevoked_serials, norm);
+}
+
+static bool rev_jti(void *ctx, const char *jti)
+{
+	const struct tg_server_upstream *u = ctx;
+	return jti && listed(u->view.revoked_jtis, u->view.nrevoked_jtis, jti);
+}
+
+/* The deny list the server sent last: the view it reads is replaced only
+ * between calls of the agent's ops, never during one. */
+static struct tg_revocations up_rev(void *ctx)
+{
+	struct tg_revocations r;
+	r.is_revoked_serial = rev_serial;
+	r.is_revoked_jti = rev_jti;
+	r.ctx = ctx;
+	return r;
+}
+
 /* Checks that chain_pem is an X509-SVID of want for the key in key_pem
  * under the bundles; *key and *chain get them parsed (may be NULL), and
  * *not_after the leaf's expiry. */
@@ -428,6 +557,7 @@ static tg_err check_svid(struct tg_server_upstream *u, const struct tg_buf *chai
 	struct tg_buf a = TG_BUF_INIT(8192), b = TG_BUF_INIT(8192);
 	struct tg_spiffe_id id;
 	struct tg_time nb, na;
+	struct tg_revocations rev = up_rev(u);
 	tg_err r;
 
 	r = tg_x509_list_from_pem((const char *)chain_pem->data, chain_pem->len, &l, d);
@@ -437,7 +567,7 @@ static tg_err check_svid(struct tg_server_upstream *u, const struct tg_buf *chai
 	}
 	if (r == TG_OK)
 		r = tg_x509_svid_verify(l.certs[0], (const struct tg_x509 *const *)l.certs + 1,
-					l.count - 1, &u->bundles, tg_time_now(), NULL, &id, d);
+					l.count - 1, &u->bundles, tg_time_now(), &rev, &id, d);
 	if (r == TG_OK && strcmp(id.uri, want) != 0) {
 		tg_diag_set(d, "the server sent an X509-SVID for '%s', not '%s'", id.uri, want);
 		r = TG_E_VERIFY;
@@ -503,12 +633,51 @@ static bool entry_known(const struct tg_server_upstream *u, const char *id, cons
 	return false;
 }
 
-/* Drops the cached SVIDs of entries that are gone (or changed ID). */
+/* Whether the cached X509-SVID still verifies under the bundles and the
+ * deny list of the last poll. */
+static bool x509_still_good(struct tg_server_upstream *u, const struct x509_cached *c)
+{
+	struct tg_diag d;
+	int64_t na;
+	tg_diag_init(&d);
+	if (check_svid(u, &c->chain_pem, c->key_pem, c->spiffe_id, NULL, NULL, &na, &d) == TG_OK)
+		return true;
+	tg_log_info("agent: dropping the cached X509-SVID of %s: %s", c->spiffe_id, d.msg);
+	return false;
+}
+
+/* The same for a cached JWT-SVID (checked for its first audience). */
+static bool jwt_still_good(struct tg_server_upstream *u, const struct jwt_cached *c)
+{
+	struct tg_arena a;
+	struct tg_diag d;
+	struct tg_spiffe_id sub;
+	struct tg_revocations rev = up_rev(u);
+	char aud[1025];
+	size_t n = strcspn(c->auds, "\n");
+	bool ok;
+	if (n >= sizeof(aud))
+		return false;
+	memcpy(aud, c->auds, n);
+	aud[n] = '\0';
+	tg_arena_init(&a, 1 << 20);
+	tg_diag_init(&d);
+	ok = tg_jwt_svid_verify((const char *)c->token->p, c->token->len, &u->bundles, aud, tg_time_now(), &rev,
+				&a, &sub, NULL, &d) == TG_OK;
+	if (!ok)
+		tg_log_info("agent: dropping a cached JWT-SVID: %s", d.msg);
+	tg_arena_release(&a);
+	return ok;
+}
+
+/* Drops the cached SVIDs of entries that are gone (or changed ID), and
+ * those the new bundles or deny list refuse. */
 static void caches_prune(struct tg_server_upstream *u)
 {
 	size_t i, k;
 	for (i = 0, k = 0; i < u->nx; i++) {
-		if (entry_known(u, u->x[i].entry_id, u->x[i].spiffe_id))
+		if (entry_known(u, u->x[i].entry_id, u->x[i].spiffe_id) &&
+		    x509_still_good(u, &u->x[i]))
 			u->x[k++] = u->x[i];
 		else
 			x509_cached_release(&u->x[i]);
@@ -519,7 +688,7 @@ static void caches_prune(struct tg_server_upstream *u)
 		bool keep = false;
 		for (e = 0; e < u->view.nentries; e++)
 			keep |= strcmp(u->view.entries[e].id, u->j[i].entry_id) == 0;
-		if (keep && u->j[i].exp > now_sec())
+		if (keep && u->j[i].exp > now_sec() && jwt_still_good(u, &u->j[i]))
 			u->j[k++] = u->j[i];
 		else
 			jwt_cached_release(&u->j[i]);
@@ -605,13 +774,159 @@ static tg_err load_self(struct tg_server_upstream *u, struct tg_diag *d)
 	return r;
 }
 
+/* ------------------------------------------------------------------ */
+/* The agent's key and SVID files                                      */
+/* ------------------------------------------------------------------ */
+
+static tg_err pending_name(const char *path, char *out, size_t cap, struct tg_diag *d)
+{
+	int n = snprintf(out, cap, "%s.pending", path);
+	if (n < 0 || (size_t)n >= cap) {
+		tg_diag_set(d, "the file name '%s' is too long", path);
+		return TG_E_INVAL;
+	}
+	return TG_OK;
+}
+
+static tg_err sync_dir_of(const char *path, struct tg_diag *d)
+{
+	char dir[UP_PATH_MAX];
+	const char *sl = strrchr(path, '/');
+	size_t n = sl ? (size_t)(sl - path) : 1;
+	if (n >= sizeof(dir))
+		return TG_E_INVAL;
+	if (!sl)
+		memcpy(dir, ".", 2);
+	else if (n == 0)
+		memcpy(dir, "/", 2);
+	else {
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	if (tg_fs_sync_dir(dir) != TG_OK) {
+		tg_diag_set(d, "cannot sync the directory '%s'", dir);
+		return TG_E_IO;
+	}
+	return TG_OK;
+}
+
+/* TG_OK when the leaf of the PEM chain in cert is for the private key in
+ * key; TG_E_KEY when not; other errors when a file is unusable. */
+static tg_err pair_match(const char *cert, const char *key, struct tg_diag *d)
+{
+	struct tg_buf pem = TG_BUF_INIT(TG_LIMIT_PEM_FILE);
+	struct tg_x509_list l = {NULL, 0};
+	struct tg_key *k = NULL, *pub = NULL;
+	tg_err r = tg_fs_read(cert, &pem, d);
+	if (r == TG_OK)
+		r = tg_x509_list_from_pem((const char *)pem.data, pem.len, &l, d);
+	if (r == TG_OK && l.count == 0) {
+		tg_diag_set(d, "no certificate");
+		r = TG_E_PARSE;
+	}
+	if (r != TG_OK) {
+		tg_diag_prefix(d, "cannot read the agent's X509-SVID '%s'", cert);
+		goto out;
+	}
+	r = tg_key_load_file(key, &k, d);
+	if (r != TG_OK) {
+		tg_diag_prefix(d, "cannot read the agent's key '%s'", key);
+		goto out;
+	}
+	r = tg_x509_public_key(l.certs[0], &pub);
+	if (r == TG_OK && !tg_key_equal_public(k, pub)) {
+		tg_diag_set(d, "the X509-SVID '%s' is not for the key '%s'", cert, key);
+		r = TG_E_KEY;
+	}
+out:
+	tg_key_free(k);
+	tg_key_free(pub);
+	tg_x509_list_release(&l);
+	tg_buf_release(&pem);
+	return r;
+}
+
+/* Renames the pending files that exist over key and cert (key first) and
+ * makes the renames durable. A pending file stays when its rename fails. */
+static tg_err pending_finish(const char *cert, const char *key, const char *cp, const char *kp,
+			     bool hc, bool hk, struct tg_diag *d)
+{
+	if (hk && rename(kp, key) != 0) {
+		tg_diag_set(d, "cannot rename '%s' to '%s': %s", kp, key, strerror(errno));
+		return TG_E_IO;
+	}
+	if (hc && rename(cp, cert) != 0) {
+		tg_diag_set(d, "cannot rename '%s' to '%s': %s", cp, cert, strerror(errno));
+		return TG_E_IO;
+	}
+	if (sync_dir_of(key, d) != TG_OK || sync_dir_of(cert, d) != TG_OK)
+		return TG_E_IO;
+	return TG_OK;
+}
+
+tg_err tg_server_upstream_files_check(const char *svid_file, const char *key_file,
+				      struct tg_diag *d)
+{
+	char cp[UP_PATH_MAX], kp[UP_PATH_MAX];
+	struct tg_diag d2;
+	bool hc, hk;
+	tg_err r;
+
+	r = pending_name(svid_file, cp, sizeof(cp), d);
+	if (r == TG_OK)
+		r = pending_name(key_file, kp, sizeof(kp), d);
+	if (r != TG_OK)
+		return r;
+	hc = tg_fs_exists(cp);
+	hk = tg_fs_exists(kp);
+	tg_diag_init(&d2);
+	r = pair_match(svid_file, key_file, &d2);
+	if (r != TG_OK && r != TG_E_KEY) {
+		if (d)
+			*d = d2;
+		return r;
+	}
+	if (r == TG_OK) {
+		/* a renewal cut short before its renames: the pair in place is
+		 * whole, and the next renewal writes new pending files */
+		if (hc && unlink(cp) == 0)
+			tg_log_warn("agent: removed '%s', left by a renewal cut short", cp);
+		if (hk && unlink(kp) == 0)
+			tg_log_warn("agent: removed '%s', left by a renewal cut short", kp);
+		return TG_OK;
+	}
+	if (!hc && !hk) {
+		tg_diag_set(d, "the agent's X509-SVID '%s' is not for its key '%s' (and there is no "
+			       "pending pair '%s', '%s' to finish); attest the node again",
+			    svid_file, key_file, cp, kp);
+		return TG_E_KEY;
+	}
+	/* a renewal cut short between its renames: what is pending, with
+	 * what was already renamed, must be a pair */
+	tg_diag_init(&d2);
+	r = pair_match(hc ? cp : svid_file, hk ? kp : key_file, &d2);
+	if (r != TG_OK) {
+		tg_diag_set(d, "the agent's X509-SVID '%s' is not for its key '%s', and the pending "
+			       "files do not finish a pair either (%s); attest the node again",
+			    svid_file, key_file, d2.msg);
+		return r == TG_E_KEY ? TG_E_KEY : r;
+	}
+	r = pending_finish(svid_file, key_file, cp, kp, hc, hk, d);
+	if (r == TG_OK)
+		tg_log_warn("agent: finished a renewal cut short: '%s' and '%s' are the pending pair",
+			    svid_file, key_file);
+	return r;
+}
+
 /* POST /v1/agent/renew: a new key and X509-SVID for the agent, checked,
- * then written over the key and SVID files (key first). */
+ * written as pending files, then renamed over the key and SVID files (key
+ * first): a crash leaves a pair tg_server_upstream_files_check finishes. */
 static tg_err renew_self(struct tg_server_upstream *u, struct tg_diag *d)
 {
 	struct tg_secret *key = NULL;
 	struct tg_buf csr = TG_BUF_INIT(16384), body = TG_BUF_INIT(65536),
 		      resp = TG_BUF_INIT(UP_RESP_MAX), chain = TG_BUF_INIT(UP_RESP_MAX);
+	char cp[UP_PATH_MAX], kp[UP_PATH_MAX];
 	int64_t na = 0;
 	tg_err r = new_key(&key, &csr);
 	if (r == TG_OK)
@@ -627,9 +942,19 @@ static tg_err renew_self(struct tg_server_upstream *u, struct tg_diag *d)
 	if (r == TG_OK)
 		r = check_svid(u, &chain, key, u->self.uri, NULL, NULL, &na, d);
 	if (r == TG_OK)
-		r = tg_fs_write_atomic(u->key_file, key->p, key->len, 0600, TG_FS_SYNC, d);
+		r = pending_name(u->key_file, kp, sizeof(kp), d);
 	if (r == TG_OK)
-		r = tg_fs_write_atomic(u->svid_file, chain.data, chain.len, 0644, TG_FS_SYNC, d);
+		r = pending_name(u->svid_file, cp, sizeof(cp), d);
+	if (r == TG_OK)
+		r = tg_fs_write_atomic(kp, key->p, key->len, 0600, TG_FS_SYNC, d);
+	if (r == TG_OK)
+		r = tg_fs_write_atomic(cp, chain.data, chain.len, 0644, TG_FS_SYNC, d);
+	if (r == TG_OK) {
+		r = pending_finish(u->svid_file, u->key_file, cp, kp, true, true, d);
+		if (r != TG_OK)
+			tg_log_error("agent: the renewed key and X509-SVID are half in place: %s; "
+				     "a restart finishes the pair", d->msg);
+	}
 	if (r == TG_OK) {
 		int64_t now = now_sec();
 		u->self_not_after = na;
@@ -869,9 +1194,11 @@ static tg_err up_jwt(void *ctx, const struct tg_entry *e, const char *const *aud
 	if (r == TG_OK)
 		r = answer_str(&resp, "token", &tok, d);
 	/* the token must be one the bundle verifies, for this entry */
-	if (r == TG_OK)
+	if (r == TG_OK) {
+		struct tg_revocations rev = up_rev(u);
 		r = tg_jwt_svid_verify((const char *)tok.data, tok.len, &u->bundles, aud[0],
-				       tg_time_now(), NULL, &a, &sub, &claims, d);
+				       tg_time_now(), &rev, &a, &sub, &claims, d);
+	}
 	if (r == TG_OK && strcmp(sub.uri, e->spiffe_id.uri) != 0) {
 		tg_diag_set(d, "the server sent a JWT-SVID for '%s', not '%s'", sub.uri,
 			    e->spiffe_id.uri);
@@ -917,13 +1244,6 @@ out:
 	return r;
 }
 
-static struct tg_revocations up_rev(void *ctx)
-{
-	struct tg_revocations r;
-	(void)ctx;
-	memset(&r, 0, sizeof(r)); /* the server's deny list is not shared with agents */
-	return r;
-}
 
 /* ------------------------------------------------------------------ */
 /* Lifecycle                                                           */
@@ -962,8 +1282,12 @@ tg_err tg_server_upstream_open(const struct tg_server_upstream_opts *o,
 	u->cl.ca_file = u->ca_file;
 	u->cl.cert_file = u->svid_file;
 	u->cl.key_file = u->key_file;
+	u->cl.connect_timeout_ms = UP_CONNECT_MS;
+	u->cl.timeout_ms = UP_EXCHANGE_MS;
 	u->poll_sec = o->poll_sec > 0 ? o->poll_sec : UP_POLL_DEFAULT;
-	r = load_self(u, d);
+	r = tg_server_upstream_files_check(u->svid_file, u->key_file, d);
+	if (r == TG_OK)
+		r = load_self(u, d);
 	if (r != TG_OK)
 		goto out;
 	r = poll_entries(u, d);

@@ -7,6 +7,7 @@
  */
 #include "server/server.h"
 
+#include <errno.h>
 #include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -20,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <poll.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/arena.h"
@@ -31,7 +34,7 @@
 #include "sign/sign.h"
 
 #define CLIENT_RESP_MAX (16 * 1024 * 1024) /* bytes of a response we read */
-#define CLIENT_TIMEOUT_SEC 60
+#define CLIENT_TIMEOUT_SEC 60 /* the longest wait for the network without timeout_ms */
 #define TG_INTOTO_PAYLOAD_TYPE "application/vnd.in-toto+json"
 
 tg_err tg_client_url(const char *url, struct tg_client *c, struct tg_diag *d)
@@ -105,12 +108,61 @@ static bool is_tollgated(X509 *x)
 	return ok;
 }
 
-static int dial(const struct tg_client *c, struct tg_diag *d)
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The end of one wait: the exchange's deadline (0: none), and never more
+ * than CLIENT_TIMEOUT_SEC from now. */
+static int64_t wait_end(int64_t deadline)
+{
+	int64_t w = mono_ms() + CLIENT_TIMEOUT_SEC * 1000;
+	return deadline && deadline < w ? deadline : w;
+}
+
+/* Waits until fd is readable (in) or writable; false at end. */
+static bool wait_fd(int fd, bool in, int64_t end)
+{
+	for (;;) {
+		struct pollfd p = {fd, (short)(in ? POLLIN : POLLOUT), 0};
+		int64_t left = end - mono_ms();
+		int n;
+		if (left <= 0)
+			return false;
+		n = poll(&p, 1, (int)left);
+		if (n > 0)
+			return true;
+		if (n < 0 && errno != EINTR)
+			return false;
+	}
+}
+
+static tg_err timed_out(const struct tg_client *c, const char *step, int64_t deadline,
+			struct tg_diag *d)
+{
+	if (deadline && mono_ms() >= deadline)
+		tg_diag_set(d, "%s with %s:%s timed out: no answer within %d ms", step, c->host,
+			    c->port, c->timeout_ms);
+	else
+		tg_diag_set(d, "%s with %s:%s timed out: nothing for %d s", step, c->host, c->port,
+			    CLIENT_TIMEOUT_SEC);
+	return TG_E_TIMEOUT;
+}
+
+/* A non-blocking TCP connection, within connect_timeout_ms (and the
+ * exchange's deadline); -1 with d set, *to when time ran out. */
+static int dial(const struct tg_client *c, int64_t deadline, bool *to, struct tg_diag *d)
 {
 	struct addrinfo hints, *ai = NULL, *p;
-	struct timeval tv = {CLIENT_TIMEOUT_SEC, 0};
-	int fd = -1, e;
+	int64_t end = mono_ms() + (c->connect_timeout_ms > 0 ? c->connect_timeout_ms
+							      : CLIENT_TIMEOUT_SEC * 1000);
+	int fd = -1, e, err = 0;
 
+	if (deadline && deadline < end)
+		end = deadline;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	e = getaddrinfo(c->host, c->port, &hints, &ai);
@@ -118,21 +170,51 @@ static int dial(const struct tg_client *c, struct tg_diag *d)
 		tg_diag_set(d, "cannot resolve '%s': %s", c->host, gai_strerror(e));
 		return -1;
 	}
+	*to = false;
 	for (p = ai; p; p = p->ai_next) {
-		fd = socket(p->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		socklen_t sl = sizeof(err);
+		fd = socket(p->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (fd < 0)
 			continue;
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		if (connect(fd, p->ai_addr, p->ai_addrlen) == 0)
 			break;
+		err = errno;
+		if (err == EINPROGRESS) {
+			if (wait_fd(fd, false, end)) {
+				if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) == 0 && err == 0)
+					break;
+			} else {
+				*to = true;
+			}
+		}
 		close(fd);
 		fd = -1;
+		if (*to)
+			break;
 	}
 	freeaddrinfo(ai);
-	if (fd < 0)
-		tg_diag_set(d, "cannot connect to %s:%s", c->host, c->port);
+	if (fd < 0 && *to)
+		tg_diag_set(d, "cannot connect to %s:%s: no answer within %lld ms", c->host, c->port,
+			    (long long)(c->connect_timeout_ms > 0 ? c->connect_timeout_ms
+								  : CLIENT_TIMEOUT_SEC * 1000));
+	else if (fd < 0)
+		tg_diag_set(d, "cannot connect to %s:%s%s%s", c->host, c->port, err ? ": " : "",
+			    err ? strerror(err) : "");
 	return fd;
+}
+
+/* After an SSL call on the non-blocking fd returned rc: true when it is to
+ * be repeated (the socket is ready); false on an error, the end of the
+ * stream, or a timeout (then *to). */
+static bool ssl_again(SSL *ssl, int fd, int rc, int64_t deadline, bool *to)
+{
+	int e = SSL_get_error(ssl, rc);
+	if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+		return false;
+	if (wait_fd(fd, e == SSL_ERROR_WANT_READ, wait_end(deadline)))
+		return true;
+	*to = true;
+	return false;
 }
 
 tg_err tg_client_request(const struct tg_client *c, const char *method, const char *path,
@@ -142,7 +224,9 @@ tg_err tg_client_request(const struct tg_client *c, const char *method, const ch
 	SSL_CTX *ctx = NULL;
 	SSL *ssl = NULL;
 	struct tg_buf raw = TG_BUF_INIT(CLIENT_RESP_MAX), req = TG_BUF_INIT(CLIENT_RESP_MAX);
-	int fd = -1;
+	int64_t deadline = c->timeout_ms > 0 ? mono_ms() + c->timeout_ms : 0;
+	bool to = false;
+	int fd = -1, rc;
 	tg_err r = TG_E_IO;
 
 	ctx = SSL_CTX_new(TLS_client_method());
@@ -165,11 +249,23 @@ tg_err tg_client_request(const struct tg_client *c, const char *method, const ch
 		r = TG_E_KEY;
 		goto out;
 	}
-	fd = dial(c, d);
-	if (fd < 0)
+	fd = dial(c, deadline, &to, d);
+	if (fd < 0) {
+		r = to ? TG_E_TIMEOUT : TG_E_IO;
 		goto out;
+	}
 	ssl = SSL_new(ctx);
-	if (!ssl || SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1) {
+	if (!ssl || SSL_set_fd(ssl, fd) != 1) {
+		r = TG_E_CRYPTO;
+		goto out;
+	}
+	while ((rc = SSL_connect(ssl)) != 1 && ssl_again(ssl, fd, rc, deadline, &to))
+		;
+	if (to) {
+		r = timed_out(c, "the TLS handshake", deadline, d);
+		goto out;
+	}
+	if (rc != 1) {
 		unsigned long e = ERR_peek_last_error();
 		tg_diag_set(d, "TLS handshake with %s:%s failed: %s", c->host, c->port,
 			    e ? ERR_reason_error_string(e) : "connection closed");
@@ -195,7 +291,15 @@ tg_err tg_client_request(const struct tg_client *c, const char *method, const ch
 		goto out;
 	{
 		size_t w = 0;
-		if (SSL_write_ex(ssl, req.data, req.len, &w) != 1 || w != req.len) {
+		/* a retry repeats the same call (OpenSSL's rule) */
+		while ((rc = SSL_write_ex(ssl, req.data, req.len, &w)) != 1 &&
+		       ssl_again(ssl, fd, rc, deadline, &to))
+			;
+		if (to) {
+			r = timed_out(c, "sending the request", deadline, d);
+			goto out;
+		}
+		if (rc != 1 || w != req.len) {
 			tg_diag_set(d, "cannot send the request to %s:%s", c->host, c->port);
 			r = TG_E_IO;
 			goto out;
@@ -209,9 +313,18 @@ tg_err tg_client_request(const struct tg_client *c, const char *method, const ch
 			r = TG_E_TOOBIG;
 			goto out;
 		}
-		if (SSL_read_ex(ssl, p, 16384, &got) != 1)
-			break;
-		tg_buf_commit(&raw, got);
+		rc = SSL_read_ex(ssl, p, 16384, &got);
+		if (rc == 1) {
+			tg_buf_commit(&raw, got);
+			continue;
+		}
+		if (ssl_again(ssl, fd, rc, deadline, &to))
+			continue;
+		if (to) {
+			r = timed_out(c, "waiting for the answer", deadline, d);
+			goto out;
+		}
+		break; /* the end of the answer, or an error: judged below */
 	}
 	{
 		const char *s = (const char *)raw.data, *hend;

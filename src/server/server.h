@@ -355,6 +355,9 @@ struct tg_client {
 	const char *cert_file;          /* client X509-SVID chain, or NULL */
 	const char *key_file;           /* its key */
 	const char *bearer;             /* Authorization: Bearer, or NULL */
+	int connect_timeout_ms;         /* TCP connect; 0: 60 s */
+	int timeout_ms;                 /* the whole exchange (connect, TLS, request,
+					 * answer); 0: none, only 60 s per wait */
 };
 
 /* Appends a PEM CSR for pk, self-signed (the proof of possession that
@@ -364,7 +367,9 @@ tg_err tg_client_csr(EVP_PKEY *pk, struct tg_buf *out) TG_MUST_CHECK;
 tg_err tg_client_url(const char *url, struct tg_client *c, struct tg_diag *d) TG_MUST_CHECK;
 /* One HTTPS request (TLS 1.3, the server's certificate must chain to
  * ca_file and carry a spiffe:// URI SAN ending in /tollgated). *status
- * gets the HTTP status and body the response body (capped). */
+ * gets the HTTP status and body the response body (capped). Every wait
+ * for the network is bounded by the timeouts of c: TG_E_TIMEOUT, naming
+ * the server and the step, when one passes. */
 tg_err tg_client_request(const struct tg_client *c, const char *method, const char *path,
 			 const char *ctype, const uint8_t *body, size_t len, int *status,
 			 struct tg_buf *resp, struct tg_diag *d) TG_MUST_CHECK;
@@ -433,7 +438,9 @@ struct tg_server_upstream;
  * agent's own SVID (at half its remaining life) happen in the ops filled
  * into *ops, from the agent's thread. While the server cannot be reached
  * the last entries, bundles and every cached SVID that has not expired
- * are served, and polls back off (5 s doubling to 60 s). The key file and
+ * are served, and polls back off (5 s doubling to 60 s); each request has
+ * 3 s to connect and 10 s in all. The entries' deny list is the
+ * revocations op's (ValidateJWTSVID), and prunes the caches. The key file and
  * the SVIDs' keys never reach a log. Errors: TG_E_AGAIN when the server
  * does not answer (properly) at start, TG_E_DENIED when it refuses the
  * agent, TG_E_IO / TG_E_PARSE / TG_E_KEY / TG_E_EXPIRED for the files.
@@ -441,6 +448,18 @@ struct tg_server_upstream;
 tg_err tg_server_upstream_open(const struct tg_server_upstream_opts *o,
 			       struct tg_server_upstream **out, struct tg_diag *d) TG_MUST_CHECK;
 void tg_server_upstream_ops(struct tg_server_upstream *u, struct tg_agent_upstream *ops);
+/*
+ * The agent's own key and X509-SVID are replaced in two steps: both new
+ * files are written (atomically, fsync'd) as KEY.pending and
+ * CERT.pending, then renamed over KEY and CERT. This checks the pair at
+ * start (tg_server_upstream_open calls it): when CERT's leaf is not for
+ * KEY and the pending files complete a matching pair (a renewal cut
+ * short), it finishes the renames; pending files next to a matching pair
+ * are removed. TG_E_KEY naming the files that do not match otherwise;
+ * TG_E_IO / TG_E_PARSE for unreadable files.
+ */
+tg_err tg_server_upstream_files_check(const char *svid_file, const char *key_file,
+				      struct tg_diag *d) TG_MUST_CHECK;
 void tg_server_upstream_close(struct tg_server_upstream *u);
 
 /* What GET /v1/agent/entries answered, parsed strictly (docs/api.md). */
@@ -449,7 +468,14 @@ struct tg_server_agent_view {
 	char revision[65];              /* lower-case hex SHA-256 */
 	struct tg_entry *entries;       /* in the arena given; parent_id = spiffe_id */
 	size_t nentries;
+	/* the trust domain's deny list ("revoked"), in the arena given:
+	 * sorted by bytes and unique, as the server sends them */
+	const char **revoked_serials;   /* lower-case hex, even length */
+	size_t nrevoked_serials;
+	const char **revoked_jtis;
+	size_t nrevoked_jtis;
 };
+#define TG_SERVER_AGENT_REVOKED_MAX 8192 /* revoked serials, and JWT IDs, sent to an agent */
 /* Parses the n bytes at p (the answer) into *view (entries in a) and
  * *bundles (own trust domain's bundle required; the caller releases it).
  * TG_E_PARSE with the member at fault in d. */

@@ -110,9 +110,32 @@ static const struct tg_json *entry_json(struct tg_jb *b, const struct tg_entry *
 			 tg_jb_str(b, e->spiffe_id.uri), "x509_ttl", tg_jb_int(b, e->x509_ttl), NULL);
 }
 
+/* {"jtis":[...],"serials":[...]}: the deny list, sorted (the database's
+ * byte order), so the same list is the same canonical JSON. */
+static const struct tg_json *revoked_json(struct tg_jb *b, const struct tg_revoked_list *rl)
+{
+	const struct tg_json **s, **j;
+	size_t i;
+	if (b->r != TG_OK)
+		return NULL;
+	s = tg_arena_alloc_array(b->a, rl->nserials ? rl->nserials : 1, sizeof(*s));
+	j = tg_arena_alloc_array(b->a, rl->njtis ? rl->njtis : 1, sizeof(*j));
+	if (!s || !j) {
+		b->r = TG_E_TOOBIG;
+		return NULL;
+	}
+	for (i = 0; i < rl->nserials; i++)
+		s[i] = tg_jb_str(b, rl->serials[i]);
+	for (i = 0; i < rl->njtis; i++)
+		j[i] = tg_jb_str(b, rl->jtis[i]);
+	return tg_jb_obj(b, "jtis", tg_jb_arr(b, j, rl->njtis), "serials",
+			 tg_jb_arr(b, s, rl->nserials), NULL);
+}
+
 /* {"bundles":{"<td>":<SPIFFE bundle>,...},"entries":[...],"revision",
- * "spiffe_id"}: the revision is the SHA-256 (hex) of the document
- * without it, so an agent sees a change by comparing one string. */
+ * "revoked":{"jtis","serials"},"spiffe_id"}: the revision is the SHA-256
+ * (hex) of the document without it, so an agent sees a change (of
+ * entries, bundles or the deny list) by comparing one string. */
 static tg_err h_entries(struct tg_ca *ca, const struct tg_smsg *m, struct tg_server_answer *o,
 			struct tg_diag *d)
 {
@@ -123,7 +146,8 @@ static tg_err h_entries(struct tg_ca *ca, const struct tg_smsg *m, struct tg_ser
 	struct tg_bundle_set bs = {NULL, 0};
 	struct tg_buf text = TG_BUF_INIT(TG_SMSG_MAX / 2);
 	struct tg_json_member *bm = NULL;
-	const struct tg_json **items = NULL, *bundles = NULL, *doc;
+	const struct tg_json **items = NULL, *bundles = NULL, *revoked = NULL, *doc;
+	struct tg_revoked_list rl;
 	uint8_t h[32];
 	char hex[65];
 	size_t ne = 0, i;
@@ -137,8 +161,11 @@ static tg_err h_entries(struct tg_ca *ca, const struct tg_smsg *m, struct tg_ser
 		r = tg_entry_list_parent(ca, id.uri, &a, &es, &ne, d);
 	if (r == TG_OK)
 		r = tg_ca_bundles(ca, &bs);
+	if (r == TG_OK)
+		r = tg_ca_revoked_list(ca, tg_time_now(), TG_SERVER_AGENT_REVOKED_MAX, &a, &rl, d);
 	if (r != TG_OK)
 		goto out;
+	revoked = revoked_json(&b, &rl);
 	items = tg_arena_alloc_array(&a, ne ? ne : 1, sizeof(*items));
 	bm = tg_arena_alloc_array(&a, bs.n ? bs.n : 1, sizeof(*bm));
 	if (!items || !bm) {
@@ -158,8 +185,8 @@ static tg_err h_entries(struct tg_ca *ca, const struct tg_smsg *m, struct tg_ser
 	}
 	if (b.r == TG_OK)
 		b.r = tg_json_new_object(&a, bm, bs.n, TG_JSON_DUP_REJECT, &bundles);
-	doc = tg_jb_obj(&b, "bundles", bundles, "entries", tg_jb_arr(&b, items, ne), "spiffe_id",
-			tg_jb_str(&b, id.uri), NULL);
+	doc = tg_jb_obj(&b, "bundles", bundles, "entries", tg_jb_arr(&b, items, ne), "revoked",
+			revoked, "spiffe_id", tg_jb_str(&b, id.uri), NULL);
 	r = b.r;
 	tg_buf_reset(&text);
 	if (r == TG_OK)
@@ -170,7 +197,8 @@ static tg_err h_entries(struct tg_ca *ca, const struct tg_smsg *m, struct tg_ser
 		goto out;
 	tg_hex_encode_to(hex, h, sizeof(h));
 	doc = tg_jb_obj(&b, "bundles", bundles, "entries", tg_jb_arr(&b, items, ne), "revision",
-			tg_jb_strn(&b, hex, 64), "spiffe_id", tg_jb_str(&b, id.uri), NULL);
+			tg_jb_strn(&b, hex, 64), "revoked", revoked, "spiffe_id",
+			tg_jb_str(&b, id.uri), NULL);
 	r = b.r;
 	if (r == TG_OK)
 		r = tg_json_canon(&o->f[0], doc);

@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_server_agent.c - agents without the CA key: entries with a parent
- * (create, rules, list by parent, schema 1 -> 2 migration), the in-memory
- * matcher against the database's (tg_entry_match is the oracle), the
- * signer's answers to agents (tg_server_signer_agent) read back by the
- * agent's parser (tg_server_agent_view_parse), and hostile answers.
+ * test_server_agent.c - agents without the CA key: entries with a parent,
+ * the in-memory matcher (tg_entry_match the oracle), the signer's answers
+ * read back by the agent's parser (hostile ones too) with the deny list,
+ * the client's timeouts (silent and trickling servers), and the recovery
+ * of the agent's own key and SVID files after a renewal cut short.
  */
+#include <errno.h>
 #include <ftw.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/arena.h"
+#include "core/fs.h"
 #include "core/limits.h"
 #include "core/mem.h"
 #include "identity/identity.h"
@@ -498,6 +506,330 @@ TEST(smsg_schemas)
 	tg_buf_release(&b);
 }
 
+/* The deny list reaches the agent's view: sorted, unique, in the revision. */
+TEST(signer_revoked)
+{
+	char dir[300], id1[37];
+	struct tg_ca *ca = ca_new("revoked", dir, sizeof(dir));
+	struct tg_buf c1 = TG_BUF_INIT(1 << 16);
+	struct tg_server_answer o;
+	struct tg_server_agent_view v;
+	struct tg_bundle_set bs = {NULL, 0};
+	struct tg_arena a;
+	struct tg_diag d;
+	struct tg_time soon = tg_time_now();
+	const char *const u1[] = {"unix:uid:1", NULL};
+	char rev0[65], rev1[65];
+
+	soon.sec += 600;
+	tg_arena_init(&a, 16 << 20);
+	CHECK_OK(add(ca, "spiffe://" TD "/w1", AG1, u1, 100, id1));
+	agent_cred(ca, AG1, &c1);
+	CHECK_OK(ask(ca, TG_SMSG_AGENT_ENTRIES, &c1, NULL, NULL, &o, &d));
+	memset(&v, 0, sizeof(v));
+	CHECK_OK(tg_server_agent_view_parse(o.f[0].data, o.f[0].len, &a, &v, &bs, &d));
+	CHECK(v.nrevoked_serials == 0 && v.nrevoked_jtis == 0);
+	CHECK(strstr((const char *)o.f[0].data, "\"revoked\":{\"jtis\":[],\"serials\":[]}") != NULL);
+	memcpy(rev0, v.revision, sizeof(rev0));
+	tg_bundle_set_release(&bs);
+	answer_release(&o);
+
+	CHECK_OK(tg_ca_revoke_jti(ca, "zz-last", soon, NULL));
+	CHECK_OK(tg_ca_revoke_jti(ca, "aa-first", soon, NULL));
+	CHECK_OK(tg_ca_revoke_serial(ca, "0A1B", NULL));
+	CHECK_OK(tg_ca_revoke_serial(ca, "FF", NULL));
+	/* a JWT ID whose token expired (beyond the skew) is not sent */
+	{
+		struct tg_time past = tg_time_now();
+		past.sec -= 3600;
+		CHECK_OK(tg_ca_revoke_jti(ca, "mm-expired", past, NULL));
+	}
+	CHECK_OK(ask(ca, TG_SMSG_AGENT_ENTRIES, &c1, NULL, NULL, &o, &d));
+	memset(&v, 0, sizeof(v));
+	CHECK_OK(tg_server_agent_view_parse(o.f[0].data, o.f[0].len, &a, &v, &bs, &d));
+	if (d.msg[0])
+		fprintf(stderr, "view: %s\n", d.msg);
+	CHECK(v.nrevoked_jtis == 2);
+	if (v.nrevoked_jtis == 2) {
+		CHECK_STR(v.revoked_jtis[0], "aa-first");
+		CHECK_STR(v.revoked_jtis[1], "zz-last");
+	}
+	CHECK(v.nrevoked_serials == 2);
+	if (v.nrevoked_serials == 2) {
+		CHECK_STR(v.revoked_serials[0], "0a1b");
+		CHECK_STR(v.revoked_serials[1], "ff");
+	}
+	memcpy(rev1, v.revision, sizeof(rev1));
+	CHECK(strcmp(rev0, rev1) != 0);
+	CHECK(v.nentries == 1);
+	tg_bundle_set_release(&bs);
+	answer_release(&o);
+	tg_buf_release(&c1);
+	tg_arena_release(&a);
+	tg_ca_close(ca);
+}
+
+#define VIEW_HEAD                                                                          \
+	"{\"bundles\":{\"example.org\":{\"keys\":[]}},\"entries\":[],\"revision\":\""        \
+	"0000000000000000000000000000000000000000000000000000000000000000\""
+
+/* The deny list is parsed strictly: the server's order, its forms. */
+TEST(view_revoked)
+{
+	static const char good[] = VIEW_HEAD
+		",\"revoked\":{\"jtis\":[\"a\",\"ab\",\"b\"],\"serials\":[\"00\",\"0a1b\",\"ff\"]},"
+		"\"spiffe_id\":\"spiffe://example.org/a\"}";
+	static const char *const bad[] = {
+		VIEW_HEAD ",\"spiffe_id\":\"spiffe://example.org/a\"}",
+		VIEW_HEAD ",\"revoked\":[],\"spiffe_id\":\"spiffe://example.org/a\"}",
+		VIEW_HEAD ",\"revoked\":{\"jtis\":[]},\"spiffe_id\":\"spiffe://example.org/a\"}",
+		VIEW_HEAD ",\"revoked\":{\"jtis\":[\"b\",\"a\"],\"serials\":[]},"
+			  "\"spiffe_id\":\"spiffe://example.org/a\"}",
+		VIEW_HEAD ",\"revoked\":{\"jtis\":[\"a\",\"a\"],\"serials\":[]},"
+			  "\"spiffe_id\":\"spiffe://example.org/a\"}",
+		VIEW_HEAD ",\"revoked\":{\"jtis\":[\"\"],\"serials\":[]},"
+			  "\"spiffe_id\":\"spiffe://example.org/a\"}",
+		VIEW_HEAD ",\"revoked\":{\"jtis\":[\"a\\u0000b\"],\"serials\":[]},"
+			  "\"spiffe_id\":\"spiffe://example.org/a\"}",
+		VIEW_HEAD ",\"revoked\":{\"jtis\":[1],\"serials\":[]},"
+			  "\"spiffe_id\":\"spiffe://example.org/a\"}",
+		VIEW_HEAD ",\"revoked\":{\"jtis\":[],\"serials\":[\"0A1B\"]},"
+			  "\"spiffe_id\":\"spiffe://example.org/a\"}",
+		VIEW_HEAD ",\"revoked\":{\"jtis\":[],\"serials\":[\"a1b\"]},"
+			  "\"spiffe_id\":\"spiffe://example.org/a\"}",
+		VIEW_HEAD ",\"revoked\":{\"jtis\":[],\"serials\":[\"ff\",\"0a\"]},"
+			  "\"spiffe_id\":\"spiffe://example.org/a\"}",
+		VIEW_HEAD ",\"revoked\":{\"jtis\":[],\"serials\":[\"zz\"]},"
+			  "\"spiffe_id\":\"spiffe://example.org/a\"}",
+	};
+	struct tg_arena a;
+	struct tg_server_agent_view v;
+	struct tg_bundle_set bs = {NULL, 0};
+	struct tg_diag d;
+	size_t i;
+
+	tg_arena_init(&a, 1 << 20);
+	tg_diag_init(&d);
+	memset(&v, 0, sizeof(v));
+	CHECK_OK(tg_server_agent_view_parse((const uint8_t *)good, strlen(good), &a, &v, &bs, &d));
+	if (d.msg[0])
+		fprintf(stderr, "good: %s\n", d.msg);
+	CHECK(v.nrevoked_jtis == 3 && v.nrevoked_serials == 3);
+	tg_bundle_set_release(&bs);
+	for (i = 0; i < TG_ARRAY_LEN(bad); i++) {
+		tg_err r;
+		tg_diag_init(&d);
+		memset(&v, 0, sizeof(v));
+		r = tg_server_agent_view_parse((const uint8_t *)bad[i], strlen(bad[i]), &a, &v, &bs,
+					       &d);
+		if (r == TG_OK)
+			fprintf(stderr, "accepted: %s\n", bad[i]);
+		CHECK(r == TG_E_PARSE);
+		CHECK(strstr(d.msg, "revoked") != NULL);
+		CHECK(bs.n == 0 && bs.b == NULL);
+		tg_bundle_set_release(&bs);
+	}
+	tg_arena_release(&a);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A listening socket on 127.0.0.1; its port in port (8 bytes). */
+static int listener(char *port)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(fd >= 0);
+	CHECK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CHECK(listen(fd, 8) == 0);
+	CHECK(getsockname(fd, (struct sockaddr *)&sa, &sl) == 0);
+	snprintf(port, 8, "%u", (unsigned)ntohs(sa.sin_port));
+	return fd;
+}
+
+/* A server that accepts (the kernel does, from the backlog) and never
+ * answers, and one that trickles a byte every 100 ms: the exchange ends
+ * at timeout_ms, not at the 60 s of a single wait. */
+TEST(client_timeouts)
+{
+	char dir[300], ca_pem[400], port[8];
+	struct tg_ca *ca = ca_new("timeouts", dir, sizeof(dir));
+	struct tg_client cl;
+	struct tg_buf resp = TG_BUF_INIT(1 << 20);
+	struct tg_diag d;
+	int64_t t0, el;
+	int lfd, status = 0;
+	pid_t pid;
+
+	tg_ca_close(ca);
+	snprintf(ca_pem, sizeof(ca_pem), "%s/root.pem", dir);
+	lfd = listener(port);
+	memset(&cl, 0, sizeof(cl));
+	CHECK_OK(tg_client_url("https://127.0.0.1", &cl, NULL));
+	memcpy(cl.port, port, sizeof(cl.port));
+	cl.ca_file = ca_pem;
+	cl.connect_timeout_ms = 500;
+	cl.timeout_ms = 1000;
+	tg_diag_init(&d);
+	t0 = mono_ms();
+	CHECK_ERR(tg_client_request(&cl, "GET", "/v1/agent/entries", NULL, NULL, 0, &status, &resp,
+				    &d),
+		  TG_E_TIMEOUT);
+	el = mono_ms() - t0;
+	CHECK(el >= 900 && el < 3000);
+	CHECK(strstr(d.msg, "timed out") != NULL && strstr(d.msg, port) != NULL);
+	close(lfd);
+
+	lfd = listener(port);
+	memcpy(cl.port, port, sizeof(cl.port));
+	pid = fork();
+	if (pid == 0) {
+		/* a TLS record header, then one byte of its body at a time */
+		static const unsigned char hdr[] = {0x16, 0x03, 0x03, 0x40, 0x00};
+		int c = accept(lfd, NULL, NULL);
+		size_t i;
+		if (c < 0)
+			_exit(1);
+		if (write(c, hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr))
+			_exit(1);
+		for (i = 0; i < 200; i++) {
+			struct timespec ts = {0, 100 * 1000 * 1000};
+			if (write(c, "\x02", 1) != 1)
+				_exit(0);
+			nanosleep(&ts, NULL);
+		}
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	tg_diag_init(&d);
+	t0 = mono_ms();
+	CHECK_ERR(tg_client_request(&cl, "GET", "/v1/agent/entries", NULL, NULL, 0, &status, &resp,
+				    &d),
+		  TG_E_TIMEOUT);
+	el = mono_ms() - t0;
+	CHECK(el >= 900 && el < 3000);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	close(lfd);
+	tg_buf_release(&resp);
+}
+
+/* Writes the PEM of a fresh X509-SVID of AG1 and its key. */
+static void svid_files(struct tg_ca *ca, const char *cert, const char *key)
+{
+	struct tg_spiffe_id sid;
+	struct tg_key *k = NULL;
+	struct tg_x509_list l = {NULL, 0};
+	struct tg_buf c = TG_BUF_INIT(1 << 16), kp = TG_BUF_INIT(1 << 16);
+	size_t i;
+	CHECK_OK(tg_spiffe_id_parse(AG1, strlen(AG1), &sid, NULL));
+	CHECK_OK(tg_key_generate(TG_KEY_EC_P256, 0, &k));
+	CHECK_OK(tg_ca_issue_x509(ca, &sid, k, 600, tg_time_now(), &l, NULL));
+	for (i = 0; i < l.count; i++)
+		CHECK_OK(tg_x509_to_pem(l.certs[i], &c));
+	CHECK_OK(tg_key_to_pem(k, true, &kp));
+	CHECK_OK(tg_fs_write_atomic(cert, c.data, c.len, 0644, 0, NULL));
+	CHECK_OK(tg_fs_write_atomic(key, kp.data, kp.len, 0600, 0, NULL));
+	tg_x509_list_release(&l);
+	tg_key_free(k);
+	tg_buf_release(&c);
+	tg_buf_release_wipe(&kp);
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	struct tg_buf x = TG_BUF_INIT(1 << 16), y = TG_BUF_INIT(1 << 16);
+	bool eq = tg_fs_read(a, &x, NULL) == TG_OK && tg_fs_read(b, &y, NULL) == TG_OK &&
+		  x.len == y.len && memcmp(x.data, y.data, x.len) == 0;
+	tg_buf_release(&x);
+	tg_buf_release(&y);
+	return eq;
+}
+
+static void cp_file(const char *from, const char *to)
+{
+	struct tg_buf x = TG_BUF_INIT(1 << 16);
+	struct stat st;
+	CHECK_OK(tg_fs_read(from, &x, NULL));
+	CHECK(stat(from, &st) == 0);
+	CHECK_OK(tg_fs_write_atomic(to, x.data, x.len, st.st_mode & 0777, 0, NULL));
+	tg_buf_release(&x);
+}
+
+/* The renewal writes KEY.pending and CERT.pending, then renames key
+ * first: every state a crash can leave is finished or refused clearly. */
+TEST(own_files)
+{
+	char dir[300], c[400], k[400], cp[420], kp[420], c2[400], k2[400];
+	struct tg_ca *ca = ca_new("files", dir, sizeof(dir));
+	struct tg_diag d;
+
+	snprintf(c, sizeof(c), "%s/svid.pem", dir);
+	snprintf(k, sizeof(k), "%s/svid.key", dir);
+	snprintf(cp, sizeof(cp), "%s.pending", c);
+	snprintf(kp, sizeof(kp), "%s.pending", k);
+	snprintf(c2, sizeof(c2), "%s/new.pem", dir);
+	snprintf(k2, sizeof(k2), "%s/new.key", dir);
+	svid_files(ca, c, k);
+	svid_files(ca, c2, k2);
+
+	/* a matching pair: fine */
+	tg_diag_init(&d);
+	CHECK_OK(tg_server_upstream_files_check(c, k, &d));
+	/* cut short between the renames: the key renamed, the SVID pending */
+	cp_file(k2, k);
+	cp_file(c2, cp);
+	tg_diag_init(&d);
+	CHECK_OK(tg_server_upstream_files_check(c, k, &d));
+	if (d.msg[0])
+		fprintf(stderr, "files: %s\n", d.msg);
+	CHECK(same_file(c, c2) && same_file(k, k2) && !tg_fs_exists(cp) && !tg_fs_exists(kp));
+	/* both pending, the old pair in place: the old pair stays, the
+	 * pending files go */
+	svid_files(ca, c2, k2);
+	cp_file(c2, cp);
+	cp_file(k2, kp);
+	CHECK_OK(tg_server_upstream_files_check(c, k, &d));
+	CHECK(!same_file(c, c2) && !tg_fs_exists(cp) && !tg_fs_exists(kp));
+	/* a mismatched pair and nothing pending: refused, naming both */
+	cp_file(k2, k);
+	tg_diag_init(&d);
+	CHECK_ERR(tg_server_upstream_files_check(c, k, &d), TG_E_KEY);
+	CHECK(strstr(d.msg, c) != NULL && strstr(d.msg, k) != NULL && strstr(d.msg, "not for") != NULL);
+	/* ... and a pending SVID that does not finish the pair either */
+	svid_files(ca, c2, k2);
+	cp_file(c2, cp);
+	tg_diag_init(&d);
+	CHECK_ERR(tg_server_upstream_files_check(c, k, &d), TG_E_KEY);
+	CHECK(strstr(d.msg, "pending") != NULL);
+	CHECK(tg_fs_exists(cp)); /* nothing removed that might be needed */
+	/* a pending key (the SVID renamed first by hand) finishes too */
+	unlink(cp);
+	svid_files(ca, c2, k2);
+	cp_file(c2, c);
+	cp_file(k2, kp);
+	tg_diag_init(&d);
+	CHECK_OK(tg_server_upstream_files_check(c, k, &d));
+	CHECK(same_file(k, k2) && !tg_fs_exists(kp));
+	/* an unreadable SVID file is its own error */
+	unlink(c);
+	tg_diag_init(&d);
+	CHECK(tg_server_upstream_files_check(c, k, &d) != TG_OK);
+	CHECK(strstr(d.msg, c) != NULL);
+	tg_ca_close(ca);
+}
+
 int main(void)
 {
 	char t[] = "/tmp/tg-agentup-XXXXXX";
@@ -512,6 +844,10 @@ int main(void)
 	RUN(signer_answers);
 	RUN(view_hostile);
 	RUN(smsg_schemas);
+	RUN(signer_revoked);
+	RUN(view_revoked);
+	RUN(client_timeouts);
+	RUN(own_files);
 	(void)nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return tg_test_done();
 }

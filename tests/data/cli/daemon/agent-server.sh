@@ -7,7 +7,9 @@
 # checked by openssl against srv/ca.pem and the JWT-SVID by `svid verify`.
 # A second agent cannot read or obtain the first one's entries (403 through
 # the routes, by curl with its own certificate); /v1/attest never matches
-# an entry with a parent. The agent renews its own 30 s SVID and keeps
+# an entry with a parent. A JWT-SVID revoked at the server (`svid revoke`)
+# is refused by the agent's ValidateJWTSVID after its next poll, and the
+# agent stops handing it out. The agent renews its own 30 s SVID and keeps
 # serving, and serves its cached SVIDs after tollgated is gone.
 . "$DATA/setup.inc"
 need node curl
@@ -48,7 +50,7 @@ join() { # SPIFFE-ID DIR [ENTRY OPTIONS]
 	expect_exit 0 tg attest $S --join-token "$tok" --x509-out "$dir"
 	expect_out_line "$id"
 }
-join "$AG1" agent1 --x509-ttl 30s
+join "$AG1" agent1
 join "$AG2" agent2
 
 # the workload's entry: attested by agent 1 from the caller's credentials
@@ -119,7 +121,10 @@ openssl x509 -in r-leaf.pem -noout -ext subjectAltName | grep -q "URI:$AG2\$" ||
 [ "$(openssl x509 -in r-leaf.pem -noout -pubkey)" = "$(openssl pkey -in k.pem -pubout)" ] ||
 	fail "renewed SVID is not for the CSR's key"
 
-# the agent
+# the agent, with a fresh 30 s SVID (a second join entry for the same
+# SPIFFE ID, so renewals get 30 s too), taken just before it starts: the
+# steps above may take longer than 30 s on a loaded machine
+join "$AG1" agent1 --x509-ttl 30s
 serial() { openssl x509 -in "$1" -noout -serial; }
 s0=$(serial agent1/svid.pem)
 "$TG_BIN" agent $S --svid agent1/svid.pem --svid-key agent1/svid.key \
@@ -150,6 +155,47 @@ check_fetch() {
 	expect_out_line "$WL"
 }
 check_fetch w1
+
+# ValidateJWTSVID on the agent (@grpc/grpc-js, as workload_fetch.js)
+cat >validate.cjs <<'JS'
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
+const [sock, aud, tok] = process.argv.slice(2);
+const def = protoLoader.loadSync(`${process.env.TG_TESTDATA}/spiffe/workload.proto`,
+  { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+const Svc = grpc.loadPackageDefinition(def).SpiffeWorkloadAPI;
+const c = new Svc(`unix://${sock}`, grpc.credentials.createInsecure());
+const md = new grpc.Metadata();
+md.set('workload.spiffe.io', 'true');
+c.ValidateJWTSVID({ audience: aud, svid: tok }, md, (err, resp) => {
+  if (err) {
+    console.error(`gRPC status ${err.code}: ${err.details}`);
+    process.exit(1);
+  }
+  console.log(resp.spiffe_id);
+  process.exit(0);
+});
+JS
+validate() { NODE_PATH="$IOP/node_modules" node validate.cjs "$PWD/agent.sock" db "$1"; }
+expect_exit 0 validate "$(cat w1/jwt)"
+expect_out_line "$WL"
+jti=$(python3 -c '
+import base64, json, sys
+p = open(sys.argv[1]).read().strip().split(".")[1]
+print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["jti"])' w1/jwt) ||
+	fail "no jti in the JWT-SVID"
+expect_exit 0 tg svid revoke --dir srv/ca --jti "$jti"
+# the deny list reaches the agent with its next poll (every 5 s)
+t0=$(date +%s)
+while validate "$(cat w1/jwt)" >val.out 2>val.err; do
+	[ $(($(date +%s) - t0)) -lt 30 ] ||
+		fail "the agent still accepts the revoked JWT-SVID after 30 s: $(tail -5 agent.err)"
+	sleep 0.2
+done
+grep -q 'revoked' val.err ||
+	fail "ValidateJWTSVID refused for another reason: $(cat val.err) $(tail -5 agent.err)"
+# and the revoked token is no longer handed out (check_fetch w2 below
+# verifies the next one against the deny list)
 
 # the agent renews its own 30 s SVID (at about 15 s) and keeps serving
 i=0
