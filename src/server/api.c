@@ -1515,16 +1515,11 @@ out:
 
 /* ---- the log's read API (c2sp.org/tlog-tiles), from the store ---- */
 
-/* The published checkpoint, after the signer has integrated the decisions
- * it sequenced (LOG_INFO), so that a reader sees every index answered. */
 static tg_err store_checkpoint(struct api *a, struct tg_buf *buf, struct tg_smsg *resp,
 			       struct tg_diag *d)
 {
 	struct tg_smsg req;
-	tg_err r = log_info(a, buf, resp, d);
-	tg_buf_reset(buf);
-	if (r != TG_OK)
-		return r;
+	tg_err r;
 	memset(&req, 0, sizeof(req));
 	req.type = TG_SMSG_CHECKPOINT;
 	r = ask_store(a, &req, buf, resp, d);
@@ -1766,7 +1761,11 @@ static void route(struct api *a, struct conn *cn)
 		struct tg_smsg resp;
 		struct tg_diag d;
 		tg_diag_init(&d);
-		if (store_checkpoint(a, &buf, &resp, &d) == TG_OK)
+		/* the published checkpoint, once the signer has integrated the
+		 * decisions it sequenced (LOG_INFO does), so that a reader sees
+		 * every index answered */
+		if (log_info(a, &buf, &resp, &d) == TG_OK &&
+		    store_checkpoint(a, &buf, &resp, &d) == TG_OK)
 			respond(a, cn, ri, 200, "text/plain; charset=utf-8", resp.f[0].p, resp.f[0].len);
 		else
 			respond_error(a, cn, ri, 503, "unavailable", "the log does not answer");

@@ -107,22 +107,33 @@ static int64_t mono_ms(void)
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Gate and admission decisions: sequenced in the log's journal (durable
- * with decision_log_sync) and answered with their index; they join the
- * tiles and a signed checkpoint within log_integrate_ms, or earlier when
- * the log is read or a signature is logged (docs/config.md). */
-static tg_err log_decision(struct sp *s, const uint8_t *const *ep, const size_t *el,
-			   uint64_t *index, struct tg_diag *d)
+/* Gate and admission decisions: the entry e is sequenced in the log's
+ * journal (durable with decision_log_sync) and answered with its index
+ * and itself; it joins the tiles and a signed checkpoint within
+ * log_integrate_ms, or earlier when the log is read or a signature is
+ * logged (docs/config.md). */
+static tg_err log_decision(struct sp *s, const struct tg_buf *e, struct tg_server_answer *o,
+			   struct tg_diag *d)
 {
+	const uint8_t *ep[1] = {e->data};
+	size_t el[1] = {e->len};
+	uint64_t index = 0;
 	tg_err r;
-	if (s->c->log_integrate_ms == 0)
-		return tg_tlog_append(s->log, ep, el, 1, index, d);
-	if (tg_tlog_pending(s->log) == 0)
-		s->pending_since = mono_ms();
-	r = tg_tlog_sequence(s->log, ep, el, 1, s->c->decision_log_sync ? TG_TLOG_SYNC : 0, index,
-			     d);
-	if (r != TG_OK)
-		tg_diag_prefix(d, "cannot log the decision");
+	if (s->c->log_integrate_ms == 0) {
+		r = tg_tlog_append(s->log, ep, el, 1, &index, d);
+	} else {
+		if (tg_tlog_pending(s->log) == 0)
+			s->pending_since = mono_ms();
+		r = tg_tlog_sequence(s->log, ep, el, 1,
+				     s->c->decision_log_sync ? TG_TLOG_SYNC : 0, &index, d);
+		if (r != TG_OK)
+			tg_diag_prefix(d, "cannot log the decision");
+	}
+	if (r == TG_OK)
+		r = tg_buf_addf(&o->f[0], "%llu", (unsigned long long)index);
+	if (r == TG_OK)
+		r = tg_buf_add(&o->f[1], e->data, e->len);
+	o->n = 2;
 	return r;
 }
 
@@ -727,7 +738,6 @@ static tg_err h_log_decision(struct sp *s, const struct tg_smsg *m, struct tg_se
 	struct tg_buf canon = TG_BUF_INIT(1024 * 1024), e = TG_BUF_INIT(1024);
 	const struct tg_json *v = NULL, *allow, *art;
 	uint8_t h[32];
-	uint64_t index = 0;
 	size_t i;
 	tg_err r;
 
@@ -765,16 +775,8 @@ static tg_err h_log_decision(struct sp *s, const struct tg_smsg *m, struct tg_se
 		r = tg_b64_encode(&e, h, 32, TG_B64_STD);
 	if (r == TG_OK)
 		r = tg_buf_adds(&e, "\"}}}");
-	if (r == TG_OK) {
-		const uint8_t *ep[1] = {e.data};
-		size_t el[1] = {e.len};
-		r = log_decision(s, ep, el, &index, d);
-	}
 	if (r == TG_OK)
-		r = tg_buf_addf(&o->f[0], "%llu", (unsigned long long)index);
-	if (r == TG_OK)
-		r = tg_buf_add(&o->f[1], e.data, e.len);
-	o->n = 2;
+		r = log_decision(s, &e, o, d);
 	tg_buf_release(&canon);
 	tg_buf_release(&e);
 	tg_arena_release(&a);
@@ -965,18 +967,9 @@ static tg_err h_log_admission(struct sp *s, const struct tg_smsg *m, struct tg_s
 			      struct tg_diag *d)
 {
 	struct tg_buf e = TG_BUF_INIT(TG_SMSG_MAX / 2);
-	uint64_t index = 0;
 	tg_err r = tg_server_admission_entry(m->f[0].p, m->f[0].len, &e, d);
-	if (r == TG_OK) {
-		const uint8_t *ep[1] = {e.data};
-		size_t el[1] = {e.len};
-		r = log_decision(s, ep, el, &index, d);
-	}
 	if (r == TG_OK)
-		r = tg_buf_addf(&o->f[0], "%llu", (unsigned long long)index);
-	if (r == TG_OK)
-		r = tg_buf_add(&o->f[1], e.data, e.len);
-	o->n = 2;
+		r = log_decision(s, &e, o, d);
 	tg_buf_release(&e);
 	return r;
 }

@@ -7,22 +7,7 @@
 # Two entries match the client: by uid, and by uid plus node's executable
 # path; the older is the default identity. Skipped, loudly, without node,
 # npm or the test data; `npm ci` runs when node_modules lacks grpc-js.
-need node npm
-proto="${TG_TESTDATA:-}/spiffe/workload.proto"
-if [ -z "${TG_TESTDATA:-}" ] || [ ! -f "$proto" ]; then
-	echo "SKIPPED: grpc-interop needs ${proto} (SPIFFE workload.proto in ../shared/testdata)" >&2
-	exit 77
-fi
-IOP="$TG_SOURCE_DIR/tests/interop"
-if [ ! -f "$IOP/node_modules/@grpc/grpc-js/package.json" ] ||
-	[ ! -f "$IOP/node_modules/@grpc/proto-loader/package.json" ]; then
-	# the lock the other interop cases take: one installer at a time
-	flock "${TMPDIR:-/tmp}/tollgate-interop-npm.lock" sh -c '
-		[ -f "$1/node_modules/@grpc/grpc-js/package.json" ] &&
-			[ -f "$1/node_modules/@grpc/proto-loader/package.json" ] && exit 0
-		npm ci --prefix "$1" --no-audit --no-fund' sh "$IOP" >npm.log 2>&1 ||
-		fail "npm ci --prefix $IOP: $(tail -5 npm.log)"
-fi
+. "$DATA/grpc.inc"
 
 node=$(command -v node)
 node_exe=$(readlink -f "$node")

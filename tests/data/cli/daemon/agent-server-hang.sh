@@ -9,35 +9,15 @@
 # renewal cut short between its renames (key renamed, CERT.pending left)
 # is finished.
 . "$DATA/setup.inc"
-need node curl
-proto="${TG_TESTDATA:-}/spiffe/workload.proto"
-if [ -z "${TG_TESTDATA:-}" ] || [ ! -f "$proto" ]; then
-	echo "SKIPPED: agent-server-hang needs ${proto} (SPIFFE workload.proto in ../shared/testdata)" >&2
-	exit 77
-fi
-IOP="$TG_SOURCE_DIR/tests/interop"
-if [ ! -f "$IOP/node_modules/@grpc/grpc-js/package.json" ] ||
-	[ ! -f "$IOP/node_modules/@grpc/proto-loader/package.json" ]; then
-	flock "${TMPDIR:-/tmp}/tollgate-interop-npm.lock" sh -c '
-		[ -f "$1/node_modules/@grpc/grpc-js/package.json" ] &&
-			[ -f "$1/node_modules/@grpc/proto-loader/package.json" ] && exit 0
-		npm ci --prefix "$1" --no-audit --no-fund' sh "$IOP" >npm.log 2>&1 ||
-		fail "npm ci --prefix $IOP: $(tail -5 npm.log)"
-fi
+need curl
+. "$DATA/../agent/grpc.inc"
 
 start_server
 TD=tollgate.test
 AG=spiffe://$TD/agent/node-1
 WL=spiffe://$TD/app/web
 
-tok=$(tg jointoken create --dir srv/ca --ttl 5m 2>jt.err) || fail "jointoken"
-jid=$(sed -n 's/.*join:token:\([0-9a-f]*\).*/\1/p' jt.err)
-[ -n "$jid" ] || fail "no join:token selector in: $(cat jt.err)"
-tg entry create --dir srv/ca --spiffe-id "$AG" --selector "join:token:$jid" >/dev/null ||
-	fail "entry create $AG"
-expect_exit 0 tg attest --server "$URL" --ca-file srv/ca.pem --join-token "$tok" \
-	--x509-out agent
-expect_out_line "$AG"
+join_node "$AG" agent
 tg entry create --dir srv/ca --spiffe-id "$WL" --parent "$AG" --selector "unix:uid:$(id -u)" \
 	>/dev/null || fail "entry create $WL"
 

@@ -12,22 +12,8 @@
 # agent stops handing it out. The agent renews its own 30 s SVID and keeps
 # serving, and serves its cached SVIDs after tollgated is gone.
 . "$DATA/setup.inc"
-need node curl
-proto="${TG_TESTDATA:-}/spiffe/workload.proto"
-if [ -z "${TG_TESTDATA:-}" ] || [ ! -f "$proto" ]; then
-	echo "SKIPPED: agent-server needs ${proto} (SPIFFE workload.proto in ../shared/testdata)" >&2
-	exit 77
-fi
-IOP="$TG_SOURCE_DIR/tests/interop"
-if [ ! -f "$IOP/node_modules/@grpc/grpc-js/package.json" ] ||
-	[ ! -f "$IOP/node_modules/@grpc/proto-loader/package.json" ]; then
-	# the lock the other interop cases take: one installer at a time
-	flock "${TMPDIR:-/tmp}/tollgate-interop-npm.lock" sh -c '
-		[ -f "$1/node_modules/@grpc/grpc-js/package.json" ] &&
-			[ -f "$1/node_modules/@grpc/proto-loader/package.json" ] && exit 0
-		npm ci --prefix "$1" --no-audit --no-fund' sh "$IOP" >npm.log 2>&1 ||
-		fail "npm ci --prefix $IOP: $(tail -5 npm.log)"
-fi
+need curl
+. "$DATA/../agent/grpc.inc"
 
 start_server
 TD=tollgate.test
@@ -37,21 +23,8 @@ AG2=spiffe://$TD/agent/node-2
 WL=spiffe://$TD/app/web
 UIDSEL="unix:uid:$(id -u)"
 
-# join: a token, the node's entry for it, and the attestation at the server
-join() { # SPIFFE-ID DIR [ENTRY OPTIONS]
-	tok=$(tg jointoken create --dir srv/ca --ttl 5m 2>jt.err) || fail "jointoken"
-	jid=$(sed -n 's/.*join:token:\([0-9a-f]*\).*/\1/p' jt.err)
-	[ -n "$jid" ] || fail "no join:token selector in: $(cat jt.err)"
-	id=$1 dir=$2
-	shift 2
-	tg entry create --dir srv/ca --spiffe-id "$id" --selector "join:token:$jid" "$@" \
-		>/dev/null || fail "entry create $id"
-	# shellcheck disable=SC2086
-	expect_exit 0 tg attest $S --join-token "$tok" --x509-out "$dir"
-	expect_out_line "$id"
-}
-join "$AG1" agent1
-join "$AG2" agent2
+join_node "$AG1" agent1
+join_node "$AG2" agent2
 
 # the workload's entry: attested by agent 1 from the caller's credentials
 wl_entry=$(tg entry create --dir srv/ca --spiffe-id "$WL" --parent "$AG1" --selector "$UIDSEL") ||
@@ -124,7 +97,7 @@ openssl x509 -in r-leaf.pem -noout -ext subjectAltName | grep -q "URI:$AG2\$" ||
 # the agent, with a fresh 30 s SVID (a second join entry for the same
 # SPIFFE ID, so renewals get 30 s too), taken just before it starts: the
 # steps above may take longer than 30 s on a loaded machine
-join "$AG1" agent1 --x509-ttl 30s
+join_node "$AG1" agent1 --x509-ttl 30s
 serial() { openssl x509 -in "$1" -noout -serial; }
 s0=$(serial agent1/svid.pem)
 "$TG_BIN" agent $S --svid agent1/svid.pem --svid-key agent1/svid.key \
